@@ -1,0 +1,18 @@
+/** The messaging channels optgate keeps consent for. */
+export const CHANNELS = ['sms', 'whatsapp', 'email'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** A stored consent status. `not_defined` is only ever reported, never stored. */
+export const CONSENT_STATUSES = ['opted_in', 'opted_out'] as const;
+export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
+export type ReportedStatus = ConsentStatus | 'not_defined';
+
+/** Scope of a consent record: one line (its id) or the whole channel. */
+export const CHANNEL_SCOPE = '*';
+
+/** Where a consent change came from. */
+export const CONSENT_SOURCES = ['keyword', 'form', 'api', 'import', 'provider'] as const;
+export type ConsentSource = (typeof CONSENT_SOURCES)[number];
+
+export const MESSAGE_CATEGORIES = ['marketing', 'transactional'] as const;
+export type MessageCategory = (typeof MESSAGE_CATEGORIES)[number];

@@ -1,0 +1,136 @@
+/**
+ * The one list of optgate's functions, their HTTP routes and triggers, and what each may touch.
+ * The CDK app (infra/cdk) and the local server (infra/local) both read it, so the deployed wiring
+ * and the local wiring cannot drift apart.
+ */
+
+/** HTTP API route keys, as API Gateway HTTP API spells them ("METHOD /path/{param}"). */
+export type RouteKey = `${'GET' | 'POST' | 'PUT' | 'DELETE'} /${string}`;
+
+/** What a function may do to the table; the CDK app turns these into explicit IAM action lists. */
+export type TableAccess = 'none' | 'read' | 'readWrite';
+
+export type Trigger =
+  /** An SNS topic the function subscribes to (created by the CDK app; delivered by /local/… locally). */
+  | { kind: 'sns'; topic: TopicName }
+  /** An SQS queue as event source (batched, ReportBatchItemFailures). */
+  | { kind: 'sqs'; queue: QueueName; batchSize: number; maxBatchingWindowSeconds: number }
+  /** An EventBridge schedule. */
+  | { kind: 'schedule'; rate: string };
+
+export type TopicName = 'awsSmsInbound';
+export type QueueName = 'outbound' | 'dispatch' | 'suppressed' | 'outboundDlq';
+
+/** External APIs a function calls (each becomes an explicit IAM statement). */
+export type ExternalApi = 'smsVoiceSendText';
+
+export interface FunctionDefinition {
+  /** Stable id: the CDK construct id and the local server's name. */
+  readonly name: string;
+  /** Path of the handler module from the project root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly routes: readonly RouteKey[];
+  readonly triggers: readonly Trigger[];
+  readonly table: TableAccess;
+  /** Queues the function sends to. */
+  readonly sendsTo: readonly QueueName[];
+  readonly calls: readonly ExternalApi[];
+  /** Seconds; the queue visibility timeouts are derived from it. */
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  /** Routes of this function that are public (signature-verified in code) rather than API-key authorised. */
+  readonly publicRoutes?: readonly RouteKey[];
+}
+
+export const FUNCTIONS = [
+  {
+    name: 'health',
+    entry: 'functions/health/handler.ts',
+    description: 'Liveness and dependency check: answers once DynamoDB and SQS answer',
+    routes: ['GET /health'],
+    publicRoutes: ['GET /health'],
+    triggers: [],
+    table: 'read',
+    sendsTo: [],
+    calls: [],
+    timeoutSeconds: 5,
+    memoryMb: 256,
+  },
+  {
+    name: 'admin-api',
+    entry: 'functions/admin-api/handler.ts',
+    description: 'Admin API: accounts, lines, settings, keyword rules, contact consent and audit trail',
+    routes: [
+      'POST /v1/accounts',
+      'GET /v1/settings',
+      'PUT /v1/settings',
+      'GET /v1/lines',
+      'POST /v1/lines',
+      'DELETE /v1/lines/{lineId}',
+      'GET /v1/rules',
+      'POST /v1/rules',
+      'PUT /v1/rules/{ruleId}',
+      'DELETE /v1/rules/{ruleId}',
+      'GET /v1/contacts/{contact}/consent',
+      'PUT /v1/contacts/{contact}/consent',
+      'GET /v1/contacts/{contact}/events',
+    ],
+    triggers: [],
+    table: 'readWrite',
+    sendsTo: [],
+    calls: [],
+    timeoutSeconds: 10,
+    memoryMb: 512,
+  },
+  {
+    name: 'inbound-twilio',
+    entry: 'functions/inbound-twilio/handler.ts',
+    description: 'Twilio inbound SMS / WhatsApp webhook: verifies X-Twilio-Signature, applies keyword rules, answers TwiML',
+    routes: ['POST /webhooks/twilio'],
+    publicRoutes: ['POST /webhooks/twilio'],
+    triggers: [],
+    table: 'readWrite',
+    sendsTo: [],
+    calls: [],
+    timeoutSeconds: 10,
+    memoryMb: 512,
+  },
+  {
+    name: 'inbound-aws-sms',
+    entry: 'functions/inbound-aws-sms/handler.ts',
+    description: 'AWS End User Messaging two-way SMS (SNS): applies keyword rules, replies with SendTextMessage',
+    routes: [],
+    triggers: [{ kind: 'sns', topic: 'awsSmsInbound' }],
+    table: 'readWrite',
+    sendsTo: [],
+    calls: ['smsVoiceSendText'],
+    timeoutSeconds: 15,
+    memoryMb: 512,
+  },
+] as const satisfies readonly FunctionDefinition[];
+
+export type FunctionName = (typeof FUNCTIONS)[number]['name'];
+
+/** Every HTTP route with the function that serves it. */
+export function routeTable(): { routeKey: RouteKey; fn: FunctionDefinition; isPublic: boolean }[] {
+  return FUNCTIONS.flatMap((fn: FunctionDefinition) =>
+    fn.routes.map((routeKey) => ({ routeKey, fn, isPublic: fn.publicRoutes?.includes(routeKey) ?? false })),
+  );
+}
+
+/** The single DynamoDB table's attribute and index names, shared by the CDK app, the local stack and the adapters. */
+export const TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+  indexes: [] as readonly { name: string; partitionKey: string; sortKey: string }[],
+} as const;
+
+/** Queue names (the deployed ones get a stage prefix). */
+export const QUEUES: Record<QueueName, { name: string; fifo: false }> = {
+  outbound: { name: 'optgate-outbound', fifo: false },
+  dispatch: { name: 'optgate-dispatch', fifo: false },
+  suppressed: { name: 'optgate-suppressed', fifo: false },
+  outboundDlq: { name: 'optgate-outbound-dlq', fifo: false },
+};
