@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+const e164 = (what: string) =>
+  z
+    .string({ error: `${what} is required and must be a string` })
+    .regex(E164, { error: `${what} must be an E.164 number, e.g. +14255550182` });
+
+/**
+ * The JSON that AWS End User Messaging SMS (formerly Pinpoint) publishes to the two-way SNS topic
+ * for each inbound SMS. Unknown fields are dropped, so a field AWS adds later does not break us.
+ */
+export const twoWaySmsMessageSchema = z.object({
+  originationNumber: e164('originationNumber'),
+  destinationNumber: e164('destinationNumber'),
+  /** The registered keyword that matched, if any (AWS handles STOP/HELP keywords itself too). */
+  messageKeyword: z.string({ error: 'messageKeyword must be a string' }).optional(),
+  // Empty is possible (a blank SMS) and must still be recorded.
+  messageBody: z.string({ error: 'messageBody is required and must be a string' }),
+  /** Unique per inbound message: the idempotency key. */
+  inboundMessageId: z.string({ error: 'inboundMessageId is required and must be a string' }).min(1, {
+    error: 'inboundMessageId must not be empty',
+  }),
+  /** The id of the last outbound message sent to this number, when AWS knows it. */
+  previousPublishedMessageId: z.string({ error: 'previousPublishedMessageId must be a string' }).optional(),
+});
+
+export type TwoWaySmsMessage = z.infer<typeof twoWaySmsMessageSchema>;
+
+export type TwoWaySmsResult = { ok: true; value: TwoWaySmsMessage } | { ok: false; error: string };
+
+/** Parses one SNS Message string; never throws. Errors name fields, never their values. */
+export function parseTwoWaySmsMessage(json: string): TwoWaySmsResult {
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch {
+    return { ok: false, error: 'Invalid two-way SMS message: not valid JSON' };
+  }
+  const result = twoWaySmsMessageSchema.safeParse(data);
+  if (result.success) return { ok: true, value: result.data };
+  const error = result.error.issues.map((issue) => issue.message).join('; ');
+  return { ok: false, error: `Invalid two-way SMS message: ${error}` };
+}
