@@ -13,7 +13,10 @@ const e164 = (what: string) =>
  */
 export const twoWaySmsMessageSchema = z.object({
   originationNumber: e164('originationNumber'),
-  destinationNumber: e164('destinationNumber'),
+  // The line: E.164, or a short code, which has no E.164 form.
+  destinationNumber: z
+    .string({ error: 'destinationNumber is required and must be a string' })
+    .regex(/^(\+[1-9]\d{6,14}|\+?\d{3,8})$/, { error: 'destinationNumber must be an E.164 number or a short code' }),
   /** The registered keyword that matched, if any (AWS handles STOP/HELP keywords itself too). */
   messageKeyword: z.string({ error: 'messageKeyword must be a string' }).optional(),
   // Empty is possible (a blank SMS) and must still be recorded.

@@ -5,6 +5,8 @@ const MESSAGE_SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
 const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
 // E.164, optionally prefixed `whatsapp:` when the message came over WhatsApp through Twilio.
 const TWILIO_ADDRESS = /^(whatsapp:)?\+[1-9]\d{6,14}$/;
+// A line may also be a short code (`To=12345`), which has no E.164 form.
+const TWILIO_LINE_ADDRESS = /^((whatsapp:)?\+[1-9]\d{6,14}|\d{3,8})$/;
 const WHATSAPP_PREFIX = 'whatsapp:';
 
 export const TWILIO_OPT_OUT_TYPES = ['STOP', 'START', 'HELP'] as const;
@@ -16,7 +18,7 @@ export interface TwilioInboundMessage {
   channel: Extract<Channel, 'sms' | 'whatsapp'>;
   /** E.164, without any `whatsapp:` prefix. */
   from: string;
-  /** E.164, without any `whatsapp:` prefix. */
+  /** E.164 without any `whatsapp:` prefix, or a short code. */
   to: string;
   body: string;
   /** Set by Twilio's Advanced Opt-Out when the message matched one of its keywords. */
@@ -30,8 +32,8 @@ const singleString = (what: string) =>
 const sid = (pattern: RegExp, what: string) =>
   singleString(what).regex(pattern, { error: `${what} is not a valid Twilio SID` });
 
-const address = (what: string) =>
-  singleString(what).regex(TWILIO_ADDRESS, { error: `${what} must be an E.164 number (+…) or whatsapp:+…` });
+const address = (what: string, pattern = TWILIO_ADDRESS) =>
+  singleString(what).regex(pattern, { error: `${what} must be an E.164 number (+…), whatsapp:+…${pattern === TWILIO_LINE_ADDRESS ? ' or a short code' : ''}` });
 
 /**
  * Twilio's inbound message webhook params, normalised to a TwilioInboundMessage. Other params
@@ -44,7 +46,7 @@ export const twilioInboundMessageSchema = z
     SmsMessageSid: sid(MESSAGE_SID, 'SmsMessageSid').optional(),
     AccountSid: sid(ACCOUNT_SID, 'AccountSid'),
     From: address('From'),
-    To: address('To'),
+    To: address('To', TWILIO_LINE_ADDRESS),
     Body: singleString('Body').max(1600, { error: 'Body is longer than 1600 characters' }),
     // An unknown or future value must not make us drop an opt-out message: it is ignored instead,
     // and the body still goes through our own keyword rules.

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
+import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
+import { loadServiceConfig } from '../../shared/config/service-config.ts';
+import { accountSettingsPatchSchema, mergeAccountSettings } from '../../shared/domain/accounts/account-settings.ts';
+import { lineInputSchema, validateLineInput } from '../../shared/domain/accounts/line.ts';
+import { normalizeContact } from '../../shared/domain/contact-address.ts';
+import { NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
+import { BUILTIN_RULES } from '../../shared/domain/keywords/builtin-rules.ts';
+import { keywordRuleInputSchema, type KeywordRuleInput } from '../../shared/domain/keywords/keyword-rule.ts';
+import { parseJsonBody, pathParameter, validate } from '../../shared/http/api-gateway-request.ts';
+import { authenticate, requireAccount, requireOperator } from '../../shared/http/authenticate.ts';
+import { httpHandler, type HttpEvent, type HttpResult } from '../../shared/http/http-handler.ts';
+import { json, noContent } from '../../shared/http/responses.ts';
+import { getContactConsent } from '../../shared/use-cases/get-contact-consent.ts';
+import { setConsentSchema, setContactConsent } from '../../shared/use-cases/set-contact-consent.ts';
+import type { RouteKey } from '../../shared/manifest.ts';
+
+const config = loadServiceConfig();
+const stores = createStores(createDocumentClient(), config.tableName);
+const now = () => new Date();
+
+type Account = { accountId: string; keyId: string };
+type AccountRoute = (event: HttpEvent, account: Account) => Promise<HttpResult>;
+
+const createAccountSchema = z.strictObject({ name: z.string().trim().min(1).max(120) });
+const eventsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(64).optional(),
+});
+
+/** A rule may name a line only of the same account. */
+async function checkRuleLine(accountId: string, input: KeywordRuleInput): Promise<void> {
+  if (input.lineId === undefined) return;
+  const line = await stores.lineStore.getLine(accountId, input.lineId);
+  if (!line) throw new ValidationError(`No line ${input.lineId} in this account`);
+  if (input.channel !== undefined && input.channel !== line.channel) {
+    throw new ValidationError(`Line ${input.lineId} is a ${line.channel} line, not ${input.channel}`);
+  }
+}
+
+const accountRoutes: Partial<Record<RouteKey, AccountRoute>> = {
+  'GET /v1/settings': async (_event, { accountId }) => json(200, await stores.accountStore.getSettings(accountId)),
+
+  'PUT /v1/settings': async (event, { accountId }) => {
+    const patch = parseJsonBody(event, accountSettingsPatchSchema);
+    const settings = mergeAccountSettings(await stores.accountStore.getSettings(accountId), patch);
+    await stores.accountStore.putSettings(accountId, settings);
+    return json(200, settings);
+  },
+
+  'GET /v1/lines': async (_event, { accountId }) => json(200, { lines: await stores.lineStore.listLines(accountId) }),
+
+  'POST /v1/lines': async (event, { accountId }) => {
+    const input = parseJsonBody(event, lineInputSchema);
+    const valid = validateLineInput(input);
+    const line = await stores.lineStore.createLine(accountId, { ...input, ...valid });
+    return json(201, line);
+  },
+
+  'DELETE /v1/lines/{lineId}': async (event, { accountId }) => {
+    await stores.lineStore.deleteLine(accountId, pathParameter(event, 'lineId'));
+    return noContent();
+  },
+
+  'GET /v1/rules': async (_event, { accountId }) =>
+    json(200, { rules: await stores.ruleStore.listRules(accountId), builtinRules: BUILTIN_RULES }),
+
+  'POST /v1/rules': async (event, { accountId }) => {
+    const input = parseJsonBody(event, keywordRuleInputSchema);
+    await checkRuleLine(accountId, input);
+    return json(201, await stores.ruleStore.createRule(accountId, input));
+  },
+
+  'PUT /v1/rules/{ruleId}': async (event, { accountId }) => {
+    const input = parseJsonBody(event, keywordRuleInputSchema);
+    await checkRuleLine(accountId, input);
+    return json(200, await stores.ruleStore.replaceRule(accountId, pathParameter(event, 'ruleId'), input));
+  },
+
+  'DELETE /v1/rules/{ruleId}': async (event, { accountId }) => {
+    await stores.ruleStore.deleteRule(accountId, pathParameter(event, 'ruleId'));
+    return noContent();
+  },
+
+  'GET /v1/contacts/{contact}/consent': async (event, { accountId }) => {
+    const contact = normalizeContact(pathParameter(event, 'contact'));
+    return json(200, await getContactConsent(stores, accountId, contact, now()));
+  },
+
+  'PUT /v1/contacts/{contact}/consent': async (event, { accountId, keyId }) => {
+    const body = parseJsonBody(event, setConsentSchema);
+    const result = await setContactConsent({ ...stores, now }, { accountId, keyId, rawContact: pathParameter(event, 'contact'), body });
+    return json(200, result);
+  },
+
+  'GET /v1/contacts/{contact}/events': async (event, { accountId }) => {
+    const contact = normalizeContact(pathParameter(event, 'contact'));
+    const query = validate(eventsQuerySchema, event.queryStringParameters ?? {}, 'query');
+    const page = await stores.consentStore.listEvents(accountId, contact, { ...query, nowMs: now().getTime() });
+    return json(200, { contact, ...page });
+  },
+};
+
+export const handler = httpHandler(async (event) => {
+  const caller = await authenticate(event, { accountStore: stores.accountStore, operatorKeySha256: config.operatorKeySha256 });
+  if (event.routeKey === 'POST /v1/accounts') {
+    requireOperator(caller);
+    const { name } = parseJsonBody(event, createAccountSchema);
+    return json(201, await stores.accountStore.createAccount(name));
+  }
+  const route = accountRoutes[event.routeKey as RouteKey];
+  if (!route) throw new NotFoundError(`No route ${event.routeKey}`);
+  return route(event, requireAccount(caller));
+});

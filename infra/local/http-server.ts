@@ -1,0 +1,126 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { FUNCTIONS, type FunctionDefinition, type TopicName } from '../../shared/manifest.ts';
+import { toHttpApiEvent } from './api-gateway-event.ts';
+import type { createFakeAwsSmsApi } from './fake-aws-sms-api.ts';
+import type { createLambdaRuntime } from './lambda-runtime.ts';
+import { createRouteMatcher } from './route-matcher.ts';
+import { toSnsEvent } from './sns-delivery.ts';
+
+/** API Gateway's payload limit. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** Lambda retries a failed asynchronous (SNS) invocation twice. */
+const ASYNC_ATTEMPTS = 3;
+
+export const FAKE_AWS_SMS_API_PATH = '/local/aws/sms-voice';
+
+export interface LocalServerDeps {
+  runtime: ReturnType<typeof createLambdaRuntime>;
+  fakeAwsSmsApi: ReturnType<typeof createFakeAwsSmsApi>;
+  topicArns: Record<TopicName, string>;
+  log: (line: string) => void;
+}
+
+function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  response.end(JSON.stringify(body));
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer | 'too_large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    request.on('end', () => resolve(size > MAX_BODY_BYTES ? 'too_large' : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function subscriberOf(topic: TopicName): FunctionDefinition {
+  const fn = FUNCTIONS.find((candidate: FunctionDefinition) =>
+    candidate.triggers.some((trigger) => trigger.kind === 'sns' && trigger.topic === topic),
+  );
+  if (!fn) throw new Error(`No function subscribes to ${topic}`);
+  return fn;
+}
+
+/**
+ * The local API Gateway: requests become HTTP API v2 events for the manifest's handlers, plus the
+ * `/local/…` helpers that stand in for SNS and provider APIs.
+ */
+export function createLocalHttpServer(deps: LocalServerDeps): Server {
+  const matchRoute = createRouteMatcher();
+
+  async function deliverSns(topic: TopicName, message: string, timestamp: Date): Promise<{ snsMessageId: string; attempts: number }> {
+    const fn = subscriberOf(topic);
+    const event = toSnsEvent(message, deps.topicArns[topic], timestamp);
+    const snsMessageId = event.Records[0]?.Sns.MessageId ?? '';
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await deps.runtime.invoke(fn, event);
+        return { snsMessageId, attempts: attempt };
+      } catch (error) {
+        deps.log(`${fn.name} failed on attempt ${attempt}: ${(error as Error).message}`);
+        if (attempt >= ASYNC_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async function handleLocal(request: IncomingMessage, response: ServerResponse, url: URL, body: Buffer): Promise<boolean> {
+    const route = `${request.method} ${url.pathname}`;
+    if (route === 'POST /local/aws-sms') {
+      // An optional timestamp lets a test replay a late (older) notification as SNS would redeliver it.
+      const timestampParam = url.searchParams.get('timestamp');
+      const timestamp = timestampParam ? new Date(timestampParam) : new Date();
+      if (Number.isNaN(timestamp.getTime())) {
+        send(response, 400, { error: { code: 'validation_failed', message: 'timestamp must be ISO 8601' } });
+        return true;
+      }
+      const result = await deliverSns('awsSmsInbound', body.toString('utf8'), timestamp);
+      send(response, 202, { delivered: true, ...result });
+      return true;
+    }
+    if (route === 'GET /local/sent-sms') {
+      send(response, 200, { messages: deps.fakeAwsSmsApi.sent });
+      return true;
+    }
+    if (request.method === 'POST' && url.pathname.startsWith(FAKE_AWS_SMS_API_PATH)) {
+      const result = deps.fakeAwsSmsApi.handle(request.headers['x-amz-target'] as string | undefined, body.toString('utf8'));
+      send(response, result.status, result.body, { 'content-type': 'application/x-amz-json-1.0' });
+      return true;
+    }
+    return false;
+  }
+
+  return createServer((request, response) => {
+    void (async () => {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      const body = await readBody(request);
+      if (body === 'too_large') {
+        send(response, 413, { error: { code: 'payload_too_large', message: 'Request bodies are limited to 10 MB' } });
+        return;
+      }
+      if (url.pathname.startsWith('/local/') && (await handleLocal(request, response, url, body))) return;
+      const match = matchRoute(request.method ?? 'GET', url.pathname);
+      if (match === undefined || match === 'method_not_allowed') {
+        const status = match === undefined ? 404 : 405;
+        send(response, status, { error: { code: status === 404 ? 'not_found' : 'method_not_allowed', message: `No route ${request.method} ${url.pathname}` } });
+        return;
+      }
+      const result = (await deps.runtime.invoke(match.fn, toHttpApiEvent(request, body, match, url))) as APIGatewayProxyStructuredResultV2;
+      const headers: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
+      if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+      response.writeHead(result.statusCode ?? 200, headers);
+      response.end(result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'));
+    })().catch((error: unknown) => {
+      // What API Gateway answers when the integration itself fails.
+      deps.log(`Unhandled error for ${request.method} ${request.url}: ${(error as Error).stack ?? String(error)}`);
+      if (!response.headersSent) send(response, 500, { error: { code: 'internal_error', message: 'Internal Server Error' } });
+      else response.end();
+    });
+  });
+}

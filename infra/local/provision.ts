@@ -1,0 +1,79 @@
+import type {
+  DynamoDBClient} from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  type GlobalSecondaryIndex,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { FUNCTIONS, QUEUES, TABLE, type FunctionDefinition, type QueueName } from '../../shared/manifest.ts';
+
+/** Creates the table as the CDK app does (same keys, indexes and TTL attribute), if it is not there yet. */
+export async function provisionTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  const indexAttributes = TABLE.indexes.flatMap((index) => [index.partitionKey, index.sortKey]);
+  const attributes = [...new Set([TABLE.partitionKey, TABLE.sortKey, ...indexAttributes])];
+  const indexes: GlobalSecondaryIndex[] = TABLE.indexes.map((index) => ({
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partitionKey, KeyType: 'HASH' },
+      { AttributeName: index.sortKey, KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: 'ALL' },
+  }));
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: attributes.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      KeySchema: [
+        { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+      ],
+      ...(indexes.length > 0 ? { GlobalSecondaryIndexes: indexes } : {}),
+    }),
+  );
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+    }),
+  );
+}
+
+/** The outbound queue's visibility timeout follows the rule the CDK app uses: ≥ 6 × its consumer's timeout. */
+function visibilityTimeoutFor(queue: QueueName): number {
+  const consumer = FUNCTIONS.flatMap((fn: FunctionDefinition) =>
+    fn.triggers.flatMap((trigger) => (trigger.kind === 'sqs' && trigger.queue === queue ? [fn.timeoutSeconds] : [])),
+  );
+  return Math.max(30, ...consumer.map((seconds) => seconds * 6));
+}
+
+export const MAX_RECEIVE_COUNT = 5;
+
+/** Creates every queue of the manifest on the SQS emulator; the outbound queue redrives to its DLQ. */
+export async function provisionQueues(client: SQSClient): Promise<Record<QueueName, string>> {
+  const create = async (name: QueueName, attributes: Record<string, string> = {}) => {
+    const { QueueUrl } = await client.send(
+      new CreateQueueCommand({
+        QueueName: QUEUES[name].name,
+        Attributes: { VisibilityTimeout: String(visibilityTimeoutFor(name)), ...attributes },
+      }),
+    );
+    if (!QueueUrl) throw new Error(`CreateQueue returned no URL for ${name}`);
+    return QueueUrl;
+  };
+  const outboundDlq = await create('outboundDlq', { MessageRetentionPeriod: String(14 * 24 * 3600) });
+  const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: outboundDlq, AttributeNames: ['QueueArn'] }));
+  const outbound = await create('outbound', {
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
+  });
+  return { outbound, outboundDlq, dispatch: await create('dispatch'), suppressed: await create('suppressed') };
+}

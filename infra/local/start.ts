@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { loadConfig } from '../../shared/config/load-config.ts';
+import { startLocalStack } from './local-stack.ts';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const env = loadConfig(
+  z.object({
+    PORT: port.default(3000),
+    DYNAMODB_PORT: port.default(8000),
+    SQS_PORT: port.default(9324),
+    ADMIN_API_KEY: z.string().min(10).optional(),
+    PUBLIC_BASE_URL: z.url().optional(),
+    OPTGATE_DATA_DIR: z.string().min(1).default('.optgate/data'),
+    OPTGATE_IN_MEMORY: z.enum(['0', '1', 'true', 'false']).optional(),
+  }),
+);
+
+const inMemory = env.OPTGATE_IN_MEMORY === '1' || env.OPTGATE_IN_MEMORY === 'true';
+const stack = await startLocalStack({
+  port: env.PORT,
+  dynamoDbPort: env.DYNAMODB_PORT,
+  sqsPort: env.SQS_PORT,
+  dataDir: inMemory ? undefined : env.OPTGATE_DATA_DIR,
+  adminApiKey: env.ADMIN_API_KEY,
+  publicBaseUrl: env.PUBLIC_BASE_URL,
+});
+
+console.log(
+  [
+    `optgate ready at ${stack.baseUrl} (public URL ${stack.publicBaseUrl})`,
+    `  DynamoDB Local  ${stack.dynamoDbEndpoint}  (${inMemory ? 'in memory' : `data in ${env.OPTGATE_DATA_DIR}`})`,
+    `  SQS emulator    ${stack.sqsEndpoint}`,
+    `  operator key    ${stack.adminApiKey}${env.ADMIN_API_KEY ? ' (from ADMIN_API_KEY)' : ''}`,
+    `  Twilio webhook  ${stack.publicBaseUrl}/webhooks/twilio`,
+    `  AWS two-way SMS POST ${stack.baseUrl}/local/aws-sms  (raw two-way JSON, delivered as SNS would)`,
+    '  Ctrl-C stops everything.',
+  ].join('\n'),
+);
+
+let stopping = false;
+const shutdown = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping optgate…`);
+  stack.stop().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -1,0 +1,163 @@
+import {
+  GetCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ulid } from 'ulid';
+import type { Channel } from '../../domain/channels.ts';
+import type { Line, Provider } from '../../domain/accounts/line.ts';
+import { ConflictError, NotFoundError } from '../../domain/errors.ts';
+import { keys, SK_PREFIX } from './table-keys.ts';
+import { queryAll } from './query-all.ts';
+
+/** What inbound traffic needs to find its account and verify its signature, in one GetItem. */
+export interface LineRoute {
+  accountId: string;
+  lineId: string;
+  channel: Channel;
+  address: string;
+  provider: Provider;
+  brandName?: string;
+  credentials: Record<string, string>;
+}
+
+export interface NewLine {
+  channel: Channel;
+  address: string;
+  provider: Provider;
+  name?: string;
+  brandName?: string;
+  providerId?: string;
+  credentials?: Record<string, string>;
+}
+
+export class LineStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * The line item and its route item(s) are written together; the route's condition makes an
+   * address belong to one account only (a second registration is a 409, not a silent takeover).
+   */
+  async createLine(accountId: string, input: NewLine, now = new Date()): Promise<Line> {
+    const lineId = `line_${ulid(now.getTime()).toLowerCase()}`;
+    const line: Line = {
+      lineId,
+      channel: input.channel,
+      address: input.address,
+      provider: input.provider,
+      name: input.name,
+      brandName: input.brandName,
+      providerId: input.providerId,
+      createdAt: now.toISOString(),
+      hasCredentials: Object.keys(input.credentials ?? {}).length > 0,
+    };
+    const route = {
+      type: 'route',
+      accountId,
+      lineId,
+      channel: input.channel,
+      address: input.address,
+      provider: input.provider,
+      brandName: input.brandName,
+      credentials: input.credentials ?? {},
+    };
+    const routeAddresses = [input.address, ...(input.providerId ? [input.providerId] : [])];
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.line(accountId, lineId), type: 'line', accountId, ...line },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            ...routeAddresses.map((address) => ({
+              Put: {
+                TableName: this.tableName,
+                Item: { ...keys.route(input.channel, address), ...route },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            })),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        throw new ConflictError(`${input.channel} line ${input.address} is already registered`);
+      }
+      throw error;
+    }
+    return line;
+  }
+
+  async listLines(accountId: string): Promise<Line[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.account(accountId).pk, ':prefix': SK_PREFIX.line },
+    });
+    return items.map(toLine);
+  }
+
+  async getLine(accountId: string, lineId: string): Promise<Line | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.line(accountId, lineId) }));
+    return Item ? toLine(Item) : undefined;
+  }
+
+  async deleteLine(accountId: string, lineId: string): Promise<void> {
+    const line = await this.getLine(accountId, lineId);
+    if (!line) throw new NotFoundError(`No line ${lineId}`);
+    const routeAddresses = [line.address, ...(line.providerId ? [line.providerId] : [])];
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: this.tableName, Key: keys.line(accountId, lineId) } },
+          ...routeAddresses.map((address) => ({
+            Delete: {
+              TableName: this.tableName,
+              Key: keys.route(line.channel, address),
+              // Never delete a route another account owns.
+              ConditionExpression: 'attribute_not_exists(pk) OR accountId = :account',
+              ExpressionAttributeValues: { ':account': accountId },
+            },
+          })),
+        ],
+      }),
+    );
+  }
+
+  /** Inbound routing: the line a provider posted to, with its credentials. */
+  async findRoute(channel: Channel, address: string): Promise<LineRoute | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.route(channel, address) }));
+    if (!Item) return undefined;
+    return {
+      accountId: String(Item.accountId),
+      lineId: String(Item.lineId),
+      channel: Item.channel as Channel,
+      address: String(Item.address),
+      provider: Item.provider as Provider,
+      brandName: typeof Item.brandName === 'string' ? Item.brandName : undefined,
+      credentials: (Item.credentials ?? {}) as Record<string, string>,
+    };
+  }
+}
+
+function toLine(item: Record<string, unknown>): Line {
+  return {
+    lineId: String(item.lineId),
+    channel: item.channel as Channel,
+    address: String(item.address),
+    provider: item.provider as Provider,
+    ...(typeof item.name === 'string' ? { name: item.name } : {}),
+    ...(typeof item.brandName === 'string' ? { brandName: item.brandName } : {}),
+    ...(typeof item.providerId === 'string' ? { providerId: item.providerId } : {}),
+    createdAt: String(item.createdAt),
+    hasCredentials: item.hasCredentials === true,
+  };
+}

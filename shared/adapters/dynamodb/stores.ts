@@ -1,0 +1,22 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AccountStore } from './account-store.ts';
+import { ConsentStore } from './consent-store.ts';
+import { LineStore } from './line-store.ts';
+import { RuleStore } from './rule-store.ts';
+
+export interface Stores {
+  accountStore: AccountStore;
+  lineStore: LineStore;
+  ruleStore: RuleStore;
+  consentStore: ConsentStore;
+}
+
+/** All table adapters over one client; built once per container at a handler's module scope. */
+export function createStores(db: DynamoDBDocumentClient, tableName: string): Stores {
+  return {
+    accountStore: new AccountStore(db, tableName),
+    lineStore: new LineStore(db, tableName),
+    ruleStore: new RuleStore(db, tableName),
+    consentStore: new ConsentStore(db, tableName),
+  };
+}

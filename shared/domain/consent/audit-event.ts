@@ -1,0 +1,23 @@
+import type { Channel, ConsentSource, ConsentStatus, ReportedStatus } from '../channels.ts';
+import type { ConsentEffect } from './apply-consent-event.ts';
+import type { ConsentEvidence } from './consent-record.ts';
+
+/**
+ * One immutable entry of a contact's audit trail. Consent changes (including late, superseded
+ * ones) and inbound messages flagged for review are recorded; nothing is ever updated in place.
+ */
+export interface AuditEvent {
+  eventId: string;
+  type: 'consent' | 'flagged_for_review';
+  contact: string;
+  channel: Channel;
+  scope: string;
+  /** For consent events: the requested status and what happened to it. */
+  status?: ConsentStatus;
+  previousStatus?: ReportedStatus;
+  effect?: ConsentEffect;
+  occurredAt: string;
+  recordedAt: string;
+  source: ConsentSource;
+  evidence: ConsentEvidence;
+}

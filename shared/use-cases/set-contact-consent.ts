@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { Stores } from '../adapters/dynamodb/stores.ts';
+import { CHANNEL_SCOPE, CHANNELS, CONSENT_SOURCES, CONSENT_STATUSES } from '../domain/channels.ts';
+import type { ConsentEvidence } from '../domain/consent/consent-record.ts';
+import { normalizeContact } from '../domain/contact-address.ts';
+import { ValidationError } from '../domain/errors.ts';
+import { recordConsentChange } from './record-consent-change.ts';
+
+const jsonValue: z.ZodType<ConsentEvidence[string]> = z.lazy(() =>
+  z.union([z.string().max(2000), z.number(), z.boolean(), z.null(), z.array(jsonValue).max(50), z.record(z.string().max(100), jsonValue)]),
+);
+
+export const setConsentSchema = z.strictObject({
+  channel: z.enum(CHANNELS),
+  /** A line id; omitted = every line of the channel. */
+  line: z.string().min(1).max(64).optional(),
+  status: z.enum(CONSENT_STATUSES),
+  source: z.enum(CONSENT_SOURCES).exclude(['keyword']).default('api'),
+  evidence: z.record(z.string().min(1).max(100), jsonValue).optional(),
+  occurredAt: z.iso.datetime({ offset: true }).optional(),
+  note: z.string().trim().min(1).max(500).optional(),
+});
+export type SetConsentInput = z.infer<typeof setConsentSchema>;
+
+/** A future time would let one change outrank every later one; allow a little clock skew only. */
+const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** Sets consent by hand or through the API, with the API key as evidence. */
+export async function setContactConsent(
+  deps: Pick<Stores, 'accountStore' | 'lineStore' | 'consentStore'> & { now: () => Date },
+  input: { accountId: string; keyId: string; rawContact: string; body: SetConsentInput },
+) {
+  const { body } = input;
+  const contact = normalizeContact(input.rawContact, body.channel);
+  const now = deps.now();
+  const occurredAt = body.occurredAt ? new Date(body.occurredAt).toISOString() : now.toISOString();
+  if (Date.parse(occurredAt) > now.getTime() + MAX_CLOCK_SKEW_MS) {
+    throw new ValidationError('occurredAt is in the future');
+  }
+  if (body.line !== undefined) {
+    const line = await deps.lineStore.getLine(input.accountId, body.line);
+    if (!line) throw new ValidationError(`No line ${body.line} in this account`);
+    if (line.channel !== body.channel) throw new ValidationError(`Line ${body.line} is a ${line.channel} line, not ${body.channel}`);
+  }
+  const settings = await deps.accountStore.getSettings(input.accountId);
+  const evidence: ConsentEvidence = {
+    ...body.evidence,
+    apiKeyId: input.keyId,
+    ...(body.note ? { note: body.note } : {}),
+  };
+  const result = await recordConsentChange(deps, {
+    accountId: input.accountId,
+    retentionMonths: settings.retention.dataMonths,
+    change: {
+      contact,
+      channel: body.channel,
+      scope: body.line ?? CHANNEL_SCOPE,
+      status: body.status,
+      occurredAt,
+      source: body.source,
+      evidence,
+    },
+  });
+  if (result.duplicate) throw new Error('unreachable: API changes carry no idempotency key');
+  return { contact, effect: result.decision.effect, previousStatus: result.decision.previousStatus, event: result.event };
+}

@@ -1,0 +1,37 @@
+import type { TestProject } from 'vitest/node';
+import { startLocalStack, type LocalStack } from '../../infra/local/local-stack.ts';
+import { freePort } from '../support/free-port.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    baseUrl: string;
+    adminApiKey: string;
+    publicBaseUrl: string;
+    dynamoDbEndpoint: string;
+    sqsEndpoint: string;
+  }
+}
+
+let stack: LocalStack | undefined;
+
+/** One in-memory local stack (DynamoDB Local + SQS emulator + handlers) for every integration test file. */
+export async function setup(project: TestProject): Promise<void> {
+  // Handlers log masked warnings for every rejected request; the tests assert those outcomes instead.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  stack = await startLocalStack({
+    port: await freePort(),
+    dynamoDbPort: await freePort(),
+    sqsPort: await freePort(),
+    adminApiKey: 'test-operator-key-0123456789',
+    log: () => undefined,
+  });
+  project.provide('baseUrl', stack.baseUrl);
+  project.provide('adminApiKey', stack.adminApiKey);
+  project.provide('publicBaseUrl', stack.publicBaseUrl);
+  project.provide('dynamoDbEndpoint', stack.dynamoDbEndpoint);
+  project.provide('sqsEndpoint', stack.sqsEndpoint);
+}
+
+export async function teardown(): Promise<void> {
+  await stack?.stop();
+}

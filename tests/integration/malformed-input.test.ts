@@ -1,0 +1,68 @@
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { routeTable } from '../../shared/manifest.ts';
+import { api, createAccount, createLine } from '../support/api-client.ts';
+
+function concretePath(routeKey: string): { method: string; path: string } {
+  const [method = 'GET', template = '/'] = routeKey.split(' ');
+  return {
+    method,
+    path: template
+      .replace('{contact}', encodeURIComponent('+12025550143'))
+      .replace('{lineId}', 'line_01doesnotexist')
+      .replace('{ruleId}', 'rule_01doesnotexist'),
+  };
+}
+
+const BAD_BODIES: { name: string; body: string | Buffer; contentType: string; expected: number[] }[] = [
+  { name: 'invalid JSON', body: '{"name": ', contentType: 'application/json', expected: [400] },
+  { name: 'JSON of the wrong type', body: '[1,2,3]', contentType: 'application/json', expected: [400] },
+  { name: 'wrong content type', body: 'name=x', contentType: 'text/plain', expected: [415] },
+  { name: 'invalid UTF-8', body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), contentType: 'application/json', expected: [400] },
+  { name: 'deeply nested JSON', body: `${'['.repeat(5000)}${']'.repeat(5000)}`, contentType: 'application/json', expected: [400] },
+  { name: 'a huge number', body: '{"retention":{"dataMonths":1e400}}', contentType: 'application/json', expected: [400] },
+  { name: 'an oversized body', body: `{"name":"${'x'.repeat(100_000)}"}`, contentType: 'application/json', expected: [413] },
+];
+
+/** Every admin route with a body, fed bad bodies: a 4xx with a JSON error, never a 5xx, nothing changed. */
+describe('malformed input on admin routes', () => {
+  let key: string;
+  beforeAll(async () => {
+    ({ apiKey: key } = await createAccount('Malformed'));
+    await createLine(key, { provider: 'aws' });
+  });
+
+  const bodyRoutes = routeTable().filter((route) => route.routeKey.startsWith('POST /v1') || route.routeKey.startsWith('PUT /v1'));
+
+  for (const route of bodyRoutes) {
+    for (const bad of BAD_BODIES) {
+      it(`${route.routeKey}: ${bad.name} → ${bad.expected.join('/')}`, async () => {
+        const { method, path } = concretePath(route.routeKey);
+        const before = [(await api('GET', '/v1/lines', { key })).text, (await api('GET', '/v1/rules', { key })).text, (await api('GET', '/v1/settings', { key })).text];
+        const response = await api<{ error: { code: string; message: string } }>(method, path, {
+          key: route.routeKey === 'POST /v1/accounts' ? inject('adminApiKey') : key,
+          body: bad.body,
+          headers: { 'content-type': bad.contentType },
+        });
+        expect(bad.expected).toContain(response.status);
+        expect(response.body.error.code).toEqual(expect.any(String));
+        expect(response.body.error.message).toEqual(expect.any(String));
+        const after = [(await api('GET', '/v1/lines', { key })).text, (await api('GET', '/v1/rules', { key })).text, (await api('GET', '/v1/settings', { key })).text];
+        expect(after).toEqual(before);
+      });
+    }
+  }
+
+  it('answers unknown routes and methods with a JSON 404/405', async () => {
+    const unknown = await api<{ error: { code: string } }>('GET', '/v1/nothing-here', { key });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('not_found');
+    const wrongMethod = await api<{ error: { code: string } }>('PATCH', '/v1/settings', { key });
+    expect(wrongMethod.status).toBe(405);
+  });
+
+  it('rejects bad path parameters and query strings with 400', async () => {
+    expect((await api('GET', '/v1/contacts/%E0%A4%A/consent', { key })).status).toBe(400);
+    expect((await api('GET', `/v1/contacts/${encodeURIComponent('+12025550143')}/events?limit=100000`, { key })).status).toBe(400);
+    expect((await api('GET', `/v1/contacts/${encodeURIComponent('+12025550143')}/events?limit=abc`, { key })).status).toBe(400);
+  });
+});

@@ -1,0 +1,88 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { routeTable } from '../../shared/manifest.ts';
+import { api, createAccount, createLine, uniquePhone } from '../support/api-client.ts';
+import { postTwilio, TWILIO_AUTH_TOKEN, twilioParams } from '../support/twilio.ts';
+
+/**
+ * Account B holds a valid key and knows A's ids (line, rule, contact): every account route must
+ * still answer only with B's own data, and change nothing of A's.
+ */
+describe('tenant isolation: account B against account A', () => {
+  let a: { apiKey: string };
+  let b: { apiKey: string };
+  let aLine: { lineId: string; address: string };
+  let aRuleId: string;
+  const aContact = uniquePhone();
+  const encodedContact = encodeURIComponent(aContact);
+
+  beforeAll(async () => {
+    a = await createAccount('Tenant A');
+    b = await createAccount('Tenant B');
+    aLine = await createLine(a.apiKey, { provider: 'twilio', credentials: { authToken: TWILIO_AUTH_TOKEN } });
+    const rule = await api<{ ruleId: string }>('POST', '/v1/rules', { key: a.apiKey, json: { keyword: 'SECRETWORD', action: 'opt_out' } });
+    aRuleId = rule.body.ruleId;
+    await postTwilio(twilioParams({ from: aContact, to: aLine.address, body: 'STOP' }));
+    await api('PUT', '/v1/settings', { key: a.apiKey, json: { brandName: 'TenantA' } });
+  });
+
+  const aState = async () => ({
+    lines: (await api('GET', '/v1/lines', { key: a.apiKey })).text,
+    rules: (await api('GET', '/v1/rules', { key: a.apiKey })).text,
+    settings: (await api('GET', '/v1/settings', { key: a.apiKey })).text,
+    consent: (await api('GET', `/v1/contacts/${encodedContact}/consent`, { key: a.apiKey })).text,
+    events: (await api('GET', `/v1/contacts/${encodedContact}/events`, { key: a.apiKey })).text,
+  });
+
+  it('lets B read nothing of A', async () => {
+    const lines = await api('GET', '/v1/lines', { key: b.apiKey });
+    expect(lines.text).not.toContain(aLine.lineId);
+    const rules = await api('GET', '/v1/rules', { key: b.apiKey });
+    expect(rules.text).not.toContain(aRuleId);
+    expect(rules.text).not.toContain('SECRETWORD');
+    const settings = await api('GET', '/v1/settings', { key: b.apiKey });
+    expect(settings.text).not.toContain('TenantA');
+    const consent = await api<{ lines: unknown[]; channels: { status: string }[] }>('GET', `/v1/contacts/${encodedContact}/consent`, { key: b.apiKey });
+    expect(consent.body.lines).toEqual([]);
+    expect(consent.body.channels.every((entry) => entry.status === 'not_defined')).toBe(true);
+    const events = await api<{ events: unknown[] }>('GET', `/v1/contacts/${encodedContact}/events`, { key: b.apiKey });
+    expect(events.body.events).toEqual([]);
+  });
+
+  it('lets B change nothing of A, even with A\'s ids', async () => {
+    const before = await aState();
+    const attempts = [
+      await api('DELETE', `/v1/lines/${aLine.lineId}`, { key: b.apiKey }),
+      await api('PUT', `/v1/rules/${aRuleId}`, { key: b.apiKey, json: { keyword: 'HIJACK', action: 'opt_in' } }),
+      await api('DELETE', `/v1/rules/${aRuleId}`, { key: b.apiKey }),
+      await api('PUT', `/v1/contacts/${encodedContact}/consent`, { key: b.apiKey, json: { channel: 'sms', line: aLine.lineId, status: 'opted_in' } }),
+      await api('POST', '/v1/rules', { key: b.apiKey, json: { keyword: 'X', action: 'opt_out', lineId: aLine.lineId } }),
+    ];
+    expect(attempts.map((response) => response.status)).toEqual([404, 404, 404, 400, 400]);
+    for (const response of attempts) expect(response.text).not.toContain(aLine.address);
+    // B may record consent for the same person in its own account; that must not touch A's record.
+    await api('PUT', `/v1/contacts/${encodedContact}/consent`, { key: b.apiKey, json: { channel: 'sms', status: 'opted_in' } });
+    expect(await aState()).toEqual(before);
+  });
+
+  it('covers every account route of the manifest', () => {
+    // If a route is added, this list must be extended with a probe above.
+    const probed = new Set([
+      'GET /v1/lines',
+      'POST /v1/lines',
+      'DELETE /v1/lines/{lineId}',
+      'GET /v1/rules',
+      'POST /v1/rules',
+      'PUT /v1/rules/{ruleId}',
+      'DELETE /v1/rules/{ruleId}',
+      'GET /v1/settings',
+      'PUT /v1/settings',
+      'GET /v1/contacts/{contact}/consent',
+      'PUT /v1/contacts/{contact}/consent',
+      'GET /v1/contacts/{contact}/events',
+    ]);
+    const accountRoutes = routeTable()
+      .filter((route) => !route.isPublic && route.routeKey !== 'POST /v1/accounts')
+      .map((route) => route.routeKey);
+    expect(accountRoutes.filter((route) => !probed.has(route))).toEqual([]);
+  });
+});

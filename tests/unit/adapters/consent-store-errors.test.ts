@@ -1,0 +1,107 @@
+import {
+  ProvisionedThroughputExceededException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ConsentStore } from '../../../shared/adapters/dynamodb/consent-store.ts';
+import { recordConsentChange, ConsentWriteContentionError } from '../../../shared/use-cases/record-consent-change.ts';
+import type { ConsentChange } from '../../../shared/domain/consent/consent-record.ts';
+
+const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+const dynamo = mockClient(documentClient);
+const store = new ConsentStore(documentClient, 'optgate-test');
+
+const change: ConsentChange = {
+  contact: '+12025550143',
+  channel: 'sms',
+  scope: 'line_1',
+  status: 'opted_out',
+  occurredAt: '2026-11-24T08:00:00.000Z',
+  source: 'keyword',
+  evidence: { text: 'STOP' },
+};
+
+function cancelled(codes: string[]): TransactionCanceledException {
+  return new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  });
+}
+
+const deps = { consentStore: store, now: () => new Date('2026-11-24T08:00:01.000Z') };
+const input = {
+  accountId: 'acc_1',
+  change,
+  retentionMonths: 13,
+  idempotency: { provider: 'twilio', providerMessageId: 'SM1', marker: () => ({ receivedAt: '2026-11-24T08:00:01.000Z', replyState: 'none' as const }) },
+};
+
+describe('consent writes when DynamoDB misbehaves', () => {
+  beforeEach(() => {
+    dynamo.reset();
+    dynamo.on(GetCommand).resolves({});
+  });
+
+  it('reports a redelivery when the idempotency marker already exists', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled(['ConditionalCheckFailed', 'None', 'None']));
+    await expect(recordConsentChange(deps, input)).resolves.toEqual({ duplicate: true });
+  });
+
+  it('re-reads and retries when the state changed concurrently, then succeeds', async () => {
+    dynamo
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled(['None', 'None', 'ConditionalCheckFailed']))
+      .resolves({});
+    const result = await recordConsentChange(deps, input);
+    expect(result.duplicate).toBe(false);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(2);
+  });
+
+  it('gives up with a contention error after repeated conflicts instead of looping forever', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled(['None', 'None', 'ConditionalCheckFailed']));
+    await expect(recordConsentChange(deps, input)).rejects.toBeInstanceOf(ConsentWriteContentionError);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(5);
+  });
+
+  it('propagates throttling so the caller answers 5xx and the provider retries; nothing half-written', async () => {
+    dynamo.on(TransactWriteCommand).rejects(new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }));
+    await expect(recordConsentChange(deps, input)).rejects.toBeInstanceOf(ProvisionedThroughputExceededException);
+    // One transaction carried the marker, event and state together: a failure leaves none of them.
+    const [call] = dynamo.commandCalls(TransactWriteCommand);
+    expect(call?.args[0].input.TransactItems?.map((item) => item.Put?.Item?.type)).toEqual(['inbound', 'event', 'consent']);
+  });
+
+  it('propagates a read timeout without writing anything', async () => {
+    const timeout = Object.assign(new Error('socket timed out'), { name: 'TimeoutError' });
+    dynamo.on(GetCommand).rejects(timeout);
+    await expect(recordConsentChange(deps, input)).rejects.toThrow('socket timed out');
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('writes the consent state only if the version it read is still there', async () => {
+    dynamo.on(GetCommand).callsFake((command: { Key: { sk: string } }) =>
+      command.Key.sk.startsWith('CONSENT#')
+        ? {
+            Item: {
+              ...change,
+              status: 'opted_in',
+              occurredAt: '2026-11-20T00:00:00.000Z',
+              eventId: '01JOLD',
+              version: 7,
+              updatedAt: '2026-11-20T00:00:00.000Z',
+            },
+          }
+        : {},
+    );
+    dynamo.on(TransactWriteCommand).resolves({});
+    await recordConsentChange(deps, input);
+    const put = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[2]?.Put;
+    expect(put?.ConditionExpression).toBe('version = :version');
+    expect(put?.ExpressionAttributeValues).toEqual({ ':version': 7 });
+    expect(put?.Item).toMatchObject({ status: 'opted_out', version: 8 });
+  });
+});
