@@ -23,6 +23,9 @@ const stack = await startLocalStack({
   dataDir: inMemory ? undefined : env.OPTGATE_DATA_DIR,
   adminApiKey: env.ADMIN_API_KEY,
   publicBaseUrl: env.PUBLIC_BASE_URL,
+}).catch((error: unknown) => {
+  console.error(`optgate could not start: ${(error as Error).message}`);
+  process.exit(1);
 });
 
 console.log(

@@ -119,6 +119,16 @@ describe('Twilio inbound SMS webhook', () => {
     expect(await eventsOf(contact)).toHaveLength(0);
   });
 
+  it('handles a short-code line, which Twilio posts without a plus', async () => {
+    const shortCode = String(100_000 + Math.floor(Math.random() * 899_999));
+    const shortLine = await createLine(key, { address: shortCode, provider: 'twilio', credentials: { authToken: TWILIO_AUTH_TOKEN } });
+    expect(shortLine.address).toBe(shortCode);
+    const contact = uniquePhone();
+    const response = await postTwilio(twilioParams({ from: contact, to: shortCode, body: 'STOP' }));
+    expect(response.text).toContain('<Message>');
+    expect((await consentOf(contact)).lines.find((entry) => entry.lineId === shortLine.lineId)?.status).toBe('opted_out');
+  });
+
   describe('bad input', () => {
     it('answers 415 with TwiML for a body that is not a form', async () => {
       const response = await api('POST', '/webhooks/twilio', { json: { From: uniquePhone() } });

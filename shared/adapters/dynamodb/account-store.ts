@@ -51,6 +51,19 @@ export class AccountStore {
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
+          {
+            Put: {
+              TableName: this.tableName,
+              // CTIA wants the program's name in every confirmation: the account name until set otherwise.
+              Item: {
+                ...keys.settings(accountId),
+                type: 'settings',
+                accountId,
+                settings: { ...defaultAccountSettings(), brandName: name.trim().slice(0, 40) },
+                updatedAt: createdAt,
+              },
+            },
+          },
         ],
       }),
     );
