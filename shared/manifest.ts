@@ -120,11 +120,26 @@ export function routeTable(): { routeKey: RouteKey; fn: FunctionDefinition; isPu
 }
 
 /** The single DynamoDB table's attribute and index names, shared by the CDK app, the local stack and the adapters. */
+export interface TableIndex {
+  name: string;
+  partitionKey: string;
+  sortKey: string;
+  /** KEYS_ONLY where the reader needs only the item's keys (the sweep deletes by key). */
+  projection: 'ALL' | 'KEYS_ONLY';
+}
+
 export const TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
   ttlAttribute: 'expiresAt',
-  indexes: [] as readonly { name: string; partitionKey: string; sortKey: string }[],
+  indexes: [
+    /** Consent records by line (snapshot report): gsi1pk = A#{account}#L#{line}#{shard}, gsi1sk = {status}#{contact}. */
+    { name: 'byLine', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
+    /** Items by expiry day (retention sweep): gsi2pk = EXP#{yyyy-mm-dd}#{shard}, gsi2sk = {expiresAt, 10 digits}#{pk}#{sk}. */
+    { name: 'byExpiry', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
+    /** Contact profiles of an account (search by address prefix): gsi3pk = A#{account}#P#{shard}, gsi3sk = {contact}. */
+    { name: 'byContact', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', projection: 'ALL' },
+  ] as readonly TableIndex[],
 } as const;
 
 /** Queue names (the deployed ones get a stage prefix). */

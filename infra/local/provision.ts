@@ -4,6 +4,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
@@ -12,22 +13,32 @@ import { FUNCTIONS, QUEUES, TABLE, type FunctionDefinition, type QueueName } fro
 
 /** Creates the table as the CDK app does (same keys, indexes and TTL attribute), if it is not there yet. */
 export async function provisionTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-  }
-  const indexAttributes = TABLE.indexes.flatMap((index) => [index.partitionKey, index.sortKey]);
-  const attributes = [...new Set([TABLE.partitionKey, TABLE.sortKey, ...indexAttributes])];
   const indexes: GlobalSecondaryIndex[] = TABLE.indexes.map((index) => ({
     IndexName: index.name,
     KeySchema: [
       { AttributeName: index.partitionKey, KeyType: 'HASH' },
       { AttributeName: index.sortKey, KeyType: 'RANGE' },
     ],
-    Projection: { ProjectionType: 'ALL' },
+    Projection: { ProjectionType: index.projection },
   }));
+  const existing = await describe(client, tableName);
+  if (existing) {
+    // A data folder from an older version lacks the indexes added since: add them in place.
+    const present = new Set((existing.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    for (const index of indexes.filter((candidate) => !present.has(candidate.IndexName))) {
+      const keyNames = index.KeySchema?.map((key) => key.AttributeName ?? '') ?? [];
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: keyNames.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+          GlobalSecondaryIndexUpdates: [{ Create: index }],
+        }),
+      );
+    }
+    return;
+  }
+  const indexAttributes = TABLE.indexes.flatMap((index) => [index.partitionKey, index.sortKey]);
+  const attributes = [...new Set([TABLE.partitionKey, TABLE.sortKey, ...indexAttributes])];
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -46,6 +57,15 @@ export async function provisionTable(client: DynamoDBClient, tableName: string):
       TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
     }),
   );
+}
+
+async function describe(client: DynamoDBClient, tableName: string) {
+  try {
+    return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
 }
 
 /** The outbound queue's visibility timeout follows the rule the CDK app uses: ≥ 6 × its consumer's timeout. */
