@@ -16,6 +16,12 @@ import type { Channel } from '../../domain/channels.ts';
  * | consent state   | A#{account}#C#{contact}     | CONSENT#{channel}#{scope}        |
  * | audit event     | A#{account}#C#{contact}     | EVENT#{eventId (ULID)}           |
  * | inbound marker  | A#{account}#C#{contact}     | INBOUND#{provider}#{messageId}   |
+ * | message history | A#{account}#C#{contact}     | MSG#{messageKey}                 |
+ * | erasure key     | A#{account}                 | SECRET#ERASURE                   |
+ * | tombstone       | A#{account}#ERASED#{hmac}   | TOMBSTONE                        |
+ *
+ * Items that expire also carry the byExpiry index attributes (expiryIndexAttributes) so the sweep
+ * finds them by day without scanning the table.
  */
 export const keys = {
   account: (accountId: string) => ({ pk: `A#${accountId}`, sk: 'ACCOUNT' }),
@@ -37,11 +43,35 @@ export const keys = {
     pk: keys.contactPartition(accountId, contact),
     sk: `INBOUND#${provider}#${messageId}`,
   }),
+  message: (accountId: string, contact: string, messageKey: string) => ({
+    pk: keys.contactPartition(accountId, contact),
+    sk: `MSG#${messageKey}`,
+  }),
+  erasureKey: (accountId: string) => ({ pk: `A#${accountId}`, sk: 'SECRET#ERASURE' }),
+  /** Keyed by HMAC(account erasure key, contact): blocks marketing after erasure without keeping the address. */
+  tombstone: (accountId: string, contactHmac: string) => ({ pk: `A#${accountId}#ERASED#${contactHmac}`, sk: 'TOMBSTONE' }),
 } as const;
+
+/** Spreads expiry-day buckets over shards so one busy day is not one hot index partition. */
+export const EXPIRY_INDEX_SHARDS = 8;
+
+/**
+ * byExpiry index attributes for an item that expires: gsi2pk = EXP#{yyyy-mm-dd}#{shard},
+ * gsi2sk = {expiresAt as 10 digits}#{pk}#{sk}. The shard is derived from the key, so rewriting an
+ * item keeps it in the same bucket.
+ */
+export function expiryIndexAttributes(expiresAt: number, pk: string, sk: string): { gsi2pk: string; gsi2sk: string } {
+  const day = new Date(expiresAt * 1000).toISOString().slice(0, 10);
+  let hash = 0;
+  for (const char of `${pk}|${sk}`) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return { gsi2pk: `EXP#${day}#${hash % EXPIRY_INDEX_SHARDS}`, gsi2sk: `${String(expiresAt).padStart(10, '0')}#${pk}#${sk}` };
+}
 
 export const SK_PREFIX = {
   line: 'LINE#',
   rule: 'RULE#',
   consent: 'CONSENT#',
   event: 'EVENT#',
+  inbound: 'INBOUND#',
+  message: 'MSG#',
 } as const;
