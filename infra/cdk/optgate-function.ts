@@ -1,0 +1,99 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionDefinition } from '../../shared/manifest.ts';
+
+/** The repository root: manifest entries (`functions/<name>/handler.ts`) are relative to it. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** How long function logs are kept; long enough to investigate a complaint, short enough for data minimisation. */
+export const FUNCTION_LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
+
+/**
+ * esbuild emits ESM, but some dependencies are CommonJS and call `require` at run time; an ESM module
+ * has no `require`, so the bundle defines one first.
+ */
+const ESM_REQUIRE_BANNER = "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+
+export interface OptgateFunctionProps {
+  readonly definition: FunctionDefinition;
+  /** Environment of this function on top of the shared defaults (no secrets: see service-config.ts). */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/**
+ * One optgate Lambda function with the defaults every function shares: Node.js 24 on arm64, bundled
+ * locally by esbuild (no Docker), its own log group with a retention, and its own role that can
+ * write only to that log group. Permissions beyond logging are added by the stack from the manifest.
+ */
+export class OptgateFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: OptgateFunctionProps) {
+    super(scope, id);
+    const { definition } = props;
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: FUNCTION_LOG_RETENTION,
+      // Logs are operational data, not the consent record (that is in the table): they go with the stack.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // An explicit role instead of AWSLambdaBasicExecutionRole, whose logs:* actions apply to every log group.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `optgate ${definition.name}`,
+      inlinePolicies: {
+        WriteOwnLogGroup: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              resources: [this.logGroup.logGroupArn],
+            }),
+          ],
+        }),
+      },
+    });
+
+    this.function = new NodejsFunction(this, 'Function', {
+      description: definition.description,
+      entry: path.join(PROJECT_ROOT, definition.entry),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: Duration.seconds(definition.timeoutSeconds),
+      memorySize: definition.memoryMb,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'optgate',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        banner: ESM_REQUIRE_BANNER,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        // Stack traces need file names and lines, not the sources: keeps the bundle small.
+        sourcesContent: false,
+        // Ship the SDK version the tests ran against instead of whatever the runtime carries today.
+        bundleAwsSDK: true,
+        tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
+      },
+    });
+  }
+}

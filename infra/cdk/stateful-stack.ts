@@ -1,0 +1,138 @@
+/**
+ * Everything that holds data: the table, the queues and the inbound topic. It changes rarely and is
+ * never replaced by accident (retained, deletion-protected); the stateless stack (functions, API) can
+ * be destroyed and redeployed freely on top of it.
+ */
+
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { QUEUES, TABLE, type FunctionDefinition, type QueueName, type TableIndex, type TopicName } from '../../shared/manifest.ts';
+import { blockDeployWithoutOperatorKey, type StageConfig } from './stage-config.ts';
+
+export interface StatefulStackProps extends StackProps {
+  readonly config: StageConfig;
+  /** The manifest's functions: queue visibility timeouts follow the functions that consume them. */
+  readonly functions: readonly FunctionDefinition[];
+}
+
+/** Which queue receives another queue's messages after too many failed receives. */
+const DEAD_LETTER_QUEUE_OF: Partial<Record<QueueName, QueueName>> = { outbound: 'outboundDlq' };
+/** Receives before a message moves to the dead-letter queue: rides out throttling and brief outages. */
+export const MAX_RECEIVE_COUNT = 5;
+/** Visibility timeout of a queue no optgate function consumes (yet). */
+export const DEFAULT_VISIBILITY_TIMEOUT = Duration.seconds(60);
+/** Dead letters wait for a human, so they stay as long as SQS allows. */
+const DEAD_LETTER_RETENTION = Duration.days(14);
+
+/** The SMS service principal that publishes two-way SMS to the topic. */
+export const SMS_VOICE_PRINCIPAL = 'sms-voice.amazonaws.com';
+
+/**
+ * AWS's guidance for Lambda event sources: at least six times the function timeout plus the batching
+ * window, so that a message is not handed to a second invocation while the first still works on it.
+ */
+export function visibilityTimeoutFor(queue: QueueName, functions: readonly FunctionDefinition[]): Duration {
+  const consumerSeconds = functions.flatMap((fn) =>
+    fn.triggers.flatMap((trigger) =>
+      trigger.kind === 'sqs' && trigger.queue === queue ? [6 * fn.timeoutSeconds + trigger.maxBatchingWindowSeconds] : [],
+    ),
+  );
+  return consumerSeconds.length === 0 ? DEFAULT_VISIBILITY_TIMEOUT : Duration.seconds(Math.max(...consumerSeconds));
+}
+
+const PROJECTION_TYPES: Record<TableIndex['projection'], dynamodb.ProjectionType> = {
+  ALL: dynamodb.ProjectionType.ALL,
+  KEYS_ONLY: dynamodb.ProjectionType.KEYS_ONLY,
+};
+
+/** Deployed queue name: the manifest name with the stage in front, so stages can share an account. */
+export function deployedQueueName(stage: string, queue: QueueName): string {
+  return `${stage}-${QUEUES[queue].name}`;
+}
+
+export class StatefulStack extends Stack {
+  readonly table: dynamodb.TableV2;
+  readonly queues: Readonly<Record<QueueName, sqs.Queue>>;
+  readonly topics: Readonly<Record<TopicName, sns.Topic>>;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { config, functions } = props;
+    blockDeployWithoutOperatorKey(this, config);
+
+    this.table = new dynamodb.TableV2(this, 'Table', {
+      partitionKey: { name: TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE.sortKey, type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      // Every item carries expiresAt (retention rules); TTL deletes lazily, the sweep does the rest.
+      timeToLiveAttribute: TABLE.ttlAttribute,
+      globalSecondaryIndexes: TABLE.indexes.map((index) => ({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: PROJECTION_TYPES[index.projection],
+      })),
+    });
+
+    this.queues = this.createQueues(config.stage, functions);
+    this.topics = { awsSmsInbound: this.createAwsSmsInboundTopic(config.stage) };
+
+    for (const [name, queue] of Object.entries(this.queues)) {
+      new CfnOutput(this, `${name}QueueUrl`, { value: queue.queueUrl, description: `URL of ${queue.node.id}` });
+    }
+    new CfnOutput(this, 'AwsSmsInboundTopicArn', {
+      value: this.topics.awsSmsInbound.topicArn,
+      description: 'SNS topic to select as the two-way SMS destination of your AWS End User Messaging numbers',
+    });
+  }
+
+  private createQueues(stage: string, functions: readonly FunctionDefinition[]): Record<QueueName, sqs.Queue> {
+    const names = Object.keys(QUEUES) as QueueName[];
+    const deadLetterTargets = new Set(Object.values(DEAD_LETTER_QUEUE_OF));
+    const created: Partial<Record<QueueName, sqs.Queue>> = {};
+    // Dead-letter queues first: their source queues refer to them.
+    const inCreationOrder = [...names.filter((n) => deadLetterTargets.has(n)), ...names.filter((n) => !deadLetterTargets.has(n))];
+
+    for (const name of inCreationOrder) {
+      const deadLetterName = DEAD_LETTER_QUEUE_OF[name];
+      const deadLetterQueue = deadLetterName === undefined ? undefined : created[deadLetterName];
+      created[name] = new sqs.Queue(this, `${name}Queue`, {
+        queueName: deployedQueueName(stage, name),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        visibilityTimeout: visibilityTimeoutFor(name, functions),
+        ...(deadLetterTargets.has(name) ? { retentionPeriod: DEAD_LETTER_RETENTION } : {}),
+        ...(deadLetterQueue ? { deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT } } : {}),
+      });
+    }
+    return created as Record<QueueName, sqs.Queue>;
+  }
+
+  /** AWS End User Messaging publishes inbound SMS here; the inbound-aws-sms function subscribes. */
+  private createAwsSmsInboundTopic(stage: string): sns.Topic {
+    const topic = new sns.Topic(this, 'awsSmsInboundTopic', {
+      topicName: `${stage}-optgate-aws-sms-inbound`,
+      displayName: 'optgate inbound two-way SMS',
+      enforceSSL: true,
+    });
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEndUserMessagingSmsToPublish',
+        principals: [new iam.ServicePrincipal(SMS_VOICE_PRINCIPAL)],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        // Only on behalf of this account's numbers (confused-deputy protection).
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    return topic;
+  }
+}

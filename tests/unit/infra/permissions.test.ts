@@ -1,0 +1,111 @@
+import { describe, it, expect } from 'vitest';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { FUNCTIONS, type FunctionDefinition } from '../../../shared/manifest.ts';
+import { DEFAULT_VISIBILITY_TIMEOUT, visibilityTimeoutFor } from '../../../infra/cdk/stateful-stack.ts';
+import {
+  parseRouteKey,
+  permissionsFor,
+  QUEUE_CONSUME_ACTIONS,
+  scheduleExpression,
+  TABLE_READ_ACTIONS,
+  TABLE_WRITE_ACTIONS,
+} from '../../../infra/cdk/stateless-stack.ts';
+
+const base: FunctionDefinition = {
+  name: 'example',
+  entry: 'functions/health/handler.ts',
+  description: 'example',
+  routes: [],
+  triggers: [],
+  table: 'none',
+  sendsTo: [],
+  calls: [],
+  timeoutSeconds: 10,
+  memoryMb: 256,
+};
+
+const actionsOf = (fn: FunctionDefinition): string[] => permissionsFor(fn).flatMap((p) => [...p.actions]);
+
+describe('permissionsFor', () => {
+  it('gives a function that touches nothing no permission at all', () => {
+    expect(permissionsFor(base)).toEqual([]);
+  });
+
+  it('maps table read to key and query reads on the table and its indexes, nothing else', () => {
+    expect(permissionsFor({ ...base, table: 'read' })).toEqual([
+      {
+        target: { kind: 'table' },
+        actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'],
+        grantedBy: 'policy',
+      },
+    ]);
+  });
+
+  it('adds the item writes for readWrite (what TransactWriteItems is authorised as)', () => {
+    expect(actionsOf({ ...base, table: 'readWrite' })).toEqual([...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]);
+    expect(TABLE_WRITE_ACTIONS).toEqual(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']);
+  });
+
+  it('grants SendMessage on each queue the function sends to, once', () => {
+    expect(permissionsFor({ ...base, sendsTo: ['dispatch', 'suppressed', 'dispatch'] })).toEqual([
+      { target: { kind: 'queue', queue: 'dispatch' }, actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], grantedBy: 'policy' },
+      { target: { kind: 'queue', queue: 'suppressed' }, actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes'], grantedBy: 'policy' },
+    ]);
+  });
+
+  it('lists the consume actions of an SQS trigger as granted by the event source', () => {
+    const fn: FunctionDefinition = { ...base, triggers: [{ kind: 'sqs', queue: 'outbound', batchSize: 100, maxBatchingWindowSeconds: 5 }] };
+    expect(permissionsFor(fn)).toEqual([
+      { target: { kind: 'queue', queue: 'outbound' }, actions: [...QUEUE_CONSUME_ACTIONS], grantedBy: 'sqsEventSource' },
+    ]);
+  });
+
+  it('maps smsVoiceSendText to SendTextMessage on the origination identities', () => {
+    expect(permissionsFor({ ...base, calls: ['smsVoiceSendText'] })).toEqual([
+      { target: { kind: 'smsVoiceOriginationIdentities' }, actions: ['sms-voice:SendTextMessage'], grantedBy: 'policy' },
+    ]);
+  });
+
+  it('never grants wildcards, Scan or table management to any manifest function', () => {
+    for (const fn of FUNCTIONS) {
+      for (const action of actionsOf(fn)) {
+        expect(action, fn.name).toMatch(/^[a-z-]+:[A-Za-z]+$/);
+        expect(action, fn.name).not.toMatch(/\*|dynamodb:Scan|dynamodb:(Create|Delete|Update)Table/);
+      }
+    }
+  });
+});
+
+describe('visibilityTimeoutFor', () => {
+  it('is 60 s for a queue no function consumes', () => {
+    expect(visibilityTimeoutFor('outbound', [base]).toSeconds()).toBe(60);
+    expect(DEFAULT_VISIBILITY_TIMEOUT.toSeconds()).toBe(60);
+  });
+
+  it('is six times the slowest consumer’s timeout plus its batching window', () => {
+    const consumers: FunctionDefinition[] = [
+      { ...base, timeoutSeconds: 30, triggers: [{ kind: 'sqs', queue: 'outbound', batchSize: 100, maxBatchingWindowSeconds: 5 }] },
+      { ...base, timeoutSeconds: 20, triggers: [{ kind: 'sqs', queue: 'outbound', batchSize: 10, maxBatchingWindowSeconds: 0 }] },
+      { ...base, timeoutSeconds: 900, triggers: [{ kind: 'sqs', queue: 'dispatch', batchSize: 10, maxBatchingWindowSeconds: 0 }] },
+    ];
+    expect(visibilityTimeoutFor('outbound', consumers).toSeconds()).toBe(185);
+  });
+});
+
+describe('parseRouteKey', () => {
+  it('splits a manifest route key', () => {
+    expect(parseRouteKey('DELETE /v1/lines/{lineId}')).toEqual({ method: HttpMethod.DELETE, path: '/v1/lines/{lineId}' });
+  });
+
+  it('rejects a malformed one', () => {
+    expect(() => parseRouteKey('FETCH /v1/lines' as never)).toThrow(/malformed route key/);
+  });
+});
+
+describe('scheduleExpression', () => {
+  it('wraps a bare rate and passes full expressions through', () => {
+    expect(scheduleExpression('1 hour')).toBe('rate(1 hour)');
+    expect(scheduleExpression('rate(15 minutes)')).toBe('rate(15 minutes)');
+    expect(scheduleExpression('cron(0 3 * * ? *)')).toBe('cron(0 3 * * ? *)');
+  });
+});

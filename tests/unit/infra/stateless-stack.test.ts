@@ -1,0 +1,347 @@
+import { readFileSync } from 'node:fs';
+import { describe, it, expect, beforeAll } from 'vitest';
+import { App, type CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ENV } from '../../../shared/config/service-config.ts';
+import { FUNCTIONS, routeTable, type FunctionDefinition } from '../../../shared/manifest.ts';
+import { type StageConfig, parseStageConfig } from '../../../infra/cdk/stage-config.ts';
+import { StatefulStack } from '../../../infra/cdk/stateful-stack.ts';
+import { ACCESS_LOG_FIELDS, API_THROTTLE, StatelessStack, permissionsFor } from '../../../infra/cdk/stateless-stack.ts';
+
+/**
+ * The stateless stack as `cdk synth` builds it, without bundling: `aws:cdk:bundling-stacks: []` makes
+ * every NodejsFunction skip esbuild (the asset keeps a placeholder hash), which takes synth from ~15 s
+ * to ~1 s. Real bundling is covered once, by cdk-app.test.ts.
+ */
+
+const cdkJsonContext = (JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> })
+  .context;
+
+const KEY_HASH = 'b5c7e6f1a0d94c3e8f2b1a6d5c4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e';
+
+interface Synthesized {
+  stack: StatelessStack;
+  template: Template;
+  resources: Record<string, CfnResource>;
+  config: StageConfig;
+}
+
+interface CfnResource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DeletionPolicy?: string;
+}
+
+interface PolicyStatementJson {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+function synth(context: Record<string, unknown>, functions: readonly FunctionDefinition[]): Synthesized {
+  const app = new App({ context: { ...cdkJsonContext, 'aws:cdk:bundling-stacks': [], ...context } });
+  const config = parseStageConfig((key) => app.node.tryGetContext(key));
+  const stateful = new StatefulStack(app, 'Stateful', { config, functions });
+  const stack = new StatelessStack(app, 'Stateless', {
+    config,
+    functions,
+    table: stateful.table,
+    queues: stateful.queues,
+    topics: stateful.topics,
+  });
+  const template = Template.fromStack(stack);
+  return { stack, template, config, resources: (template.toJSON() as { Resources: Record<string, CfnResource> }).Resources };
+}
+
+function logicalIdOf(stack: StatelessStack, element: unknown): string {
+  return stack.getLogicalId(element as CfnElement);
+}
+
+function functionResource({ stack, resources }: Synthesized, name: string): { logicalId: string; resource: CfnResource } {
+  const fn = stack.functions.get(name);
+  if (!fn) throw new Error(`no function ${name}`);
+  const logicalId = logicalIdOf(stack, fn.function.node.defaultChild);
+  const resource = resources[logicalId];
+  if (!resource) throw new Error(`no resource ${logicalId}`);
+  return { logicalId, resource };
+}
+
+function environmentOf(synthesized: Synthesized, name: string): Record<string, unknown> {
+  const { resource } = functionResource(synthesized, name);
+  return (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+/** Every statement of the IAM policies attached to the function's role (not the role's own inline policy). */
+function attachedStatements(synthesized: Synthesized, name: string): PolicyStatementJson[] {
+  const fn = synthesized.stack.functions.get(name);
+  if (!fn) throw new Error(`no function ${name}`);
+  const roleRef = { Ref: logicalIdOf(synthesized.stack, fn.role.node.defaultChild) };
+  return Object.values(synthesized.resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(JSON.stringify(roleRef)))
+    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: PolicyStatementJson[] }).Statement);
+}
+
+const actionsIn = (statements: PolicyStatementJson[]): string[] => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const expectedActions = (fn: FunctionDefinition): string[] => [...new Set(permissionsFor(fn).flatMap((p) => [...p.actions]))].sort();
+
+let real: Synthesized;
+beforeAll(() => {
+  real = synth({ stage: 'prod', operatorKeySha256: KEY_HASH }, FUNCTIONS);
+});
+
+describe('stateless stack: functions', () => {
+  it('skips bundling in this test (see the file comment)', () => {
+    expect(real.stack.bundlingRequired).toBe(false);
+  });
+
+  it('creates exactly one function per manifest entry', () => {
+    real.template.resourceCountIs('AWS::Lambda::Function', FUNCTIONS.length);
+  });
+
+  it.each(FUNCTIONS.map((fn) => [fn.name, fn] as const))('%s: Node.js 24 on arm64 with the manifest’s timeout and memory', (name, fn) => {
+    const { resource } = functionResource(real, name);
+    expect(resource.Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: fn.timeoutSeconds,
+      MemorySize: fn.memoryMb,
+      Description: fn.description,
+    });
+  });
+
+  it.each(FUNCTIONS.map((fn) => fn.name))('%s: logs to its own log group kept one month, deleted with the stack', (name) => {
+    const { resource } = functionResource(real, name);
+    const logGroupRef = (resource.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    expect(real.resources[logGroupRef]).toMatchObject({
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { RetentionInDays: 30 },
+      DeletionPolicy: 'Delete',
+    });
+  });
+
+  it.each(FUNCTIONS.map((fn) => fn.name))('%s: environment has the table, base URL, key hash, Powertools and source maps', (name) => {
+    const { stack } = real;
+    expect(environmentOf(real, name)).toEqual({
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'optgate',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      [ENV.tableName]: expect.anything(),
+      // The endpoint attribute of the HttpApi itself: no dependency on routes or stage, so no cycle.
+      [ENV.publicBaseUrl]: { 'Fn::GetAtt': [logicalIdOf(stack, stack.httpApi.node.defaultChild), 'ApiEndpoint'] },
+      [ENV.operatorKeySha256]: KEY_HASH,
+    });
+  });
+
+  it('holds no secret in any environment variable (only the SHA-256 of the operator key)', () => {
+    for (const fn of FUNCTIONS) {
+      for (const [name, value] of Object.entries(environmentOf(real, fn.name))) {
+        if (name === ENV.operatorKeySha256) {
+          expect(value).toMatch(/^[0-9a-f]{64}$/);
+          continue;
+        }
+        expect(name, fn.name).not.toMatch(/SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL|API_?KEY|AUTH|KEY$/i);
+      }
+    }
+  });
+});
+
+describe('stateless stack: least privilege', () => {
+  it.each(FUNCTIONS.map((fn) => [fn.name, fn] as const))('%s: its policy has exactly the actions permissionsFor gives', (name, fn) => {
+    const statements = attachedStatements(real, name);
+    expect([...new Set(actionsIn(statements))].sort()).toEqual(expectedActions(fn));
+  });
+
+  it('grants no wildcard action, no Scan and no Resource "*" in any policy of the stack', () => {
+    for (const [id, resource] of Object.entries(real.resources)) {
+      if (resource.Type !== 'AWS::IAM::Policy' && resource.Type !== 'AWS::IAM::Role') continue;
+      const documents =
+        resource.Type === 'AWS::IAM::Policy'
+          ? [resource.Properties.PolicyDocument]
+          : ((resource.Properties.Policies ?? []) as { PolicyDocument: unknown }[]).map((p) => p.PolicyDocument);
+      for (const document of documents) {
+        for (const statement of (document as { Statement: PolicyStatementJson[] }).Statement) {
+          for (const action of Array.isArray(statement.Action) ? statement.Action : [statement.Action]) {
+            expect(action, id).not.toMatch(/\*|dynamodb:Scan/);
+          }
+          expect(statement.Resource, id).not.toEqual('*');
+          expect(JSON.stringify(statement.Resource), id).not.toContain('"*"');
+        }
+      }
+    }
+  });
+
+  it('scopes table actions to the table and its indexes, SendTextMessage to this account’s origination identities', () => {
+    const statements = attachedStatements(real, 'inbound-aws-sms');
+    const table = statements.find((s) => actionsIn([s]).includes('dynamodb:PutItem'));
+    expect(JSON.stringify(table?.Resource)).toMatch(/Table.*Arn.*\/index\/\*/);
+    const sms = statements.find((s) => actionsIn([s]).includes('sms-voice:SendTextMessage'));
+    const smsResources = JSON.stringify(sms?.Resource);
+    for (const resource of ['phone-number/*', 'pool/*', 'sender-id/*']) expect(smsResources).toContain(`:${resource}`);
+    expect(smsResources).toContain('AWS::AccountId');
+  });
+
+  it('gives each role only its own log group, not the AWSLambdaBasicExecutionRole managed policy', () => {
+    for (const fn of FUNCTIONS) {
+      const optgateFunction = real.stack.functions.get(fn.name);
+      const role = real.resources[logicalIdOf(real.stack, optgateFunction?.role.node.defaultChild)];
+      expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role?.Properties.Policies).toEqual([
+        {
+          PolicyName: 'WriteOwnLogGroup',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+                Resource: { 'Fn::GetAtt': [logicalIdOf(real.stack, optgateFunction?.logGroup.node.defaultChild), 'Arn'] },
+              },
+            ],
+          },
+        },
+      ]);
+    }
+  });
+});
+
+describe('stateless stack: HTTP API', () => {
+  it('has one route per manifest route, integrated (payload 2.0) with the function that serves it', () => {
+    const routes = routeTable();
+    real.template.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length);
+    const integrations = real.template.findResources('AWS::ApiGatewayV2::Integration');
+    const routeResources = Object.values(real.template.findResources('AWS::ApiGatewayV2::Route')) as CfnResource[];
+
+    for (const { routeKey, fn } of routes) {
+      const route = routeResources.find((r) => r.Properties.RouteKey === routeKey);
+      expect(route, routeKey).toBeDefined();
+      const target = JSON.stringify(route?.Properties.Target);
+      const integrationId = Object.keys(integrations).find((id) => target.includes(`"${id}"`));
+      expect(integrationId, routeKey).toBeDefined();
+      expect(integrations[integrationId ?? '']?.Properties).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+        IntegrationUri: { 'Fn::GetAtt': [functionResource(real, fn.name).logicalId, 'Arn'] },
+      });
+    }
+  });
+
+  it('has no CORS configuration', () => {
+    real.template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', CorsConfiguration: Match.absent() });
+  });
+
+  it('throttles the default stage and writes JSON access logs without headers, bodies or paths', () => {
+    real.template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    const [stage] = Object.values(real.template.findResources('AWS::ApiGatewayV2::Stage')) as CfnResource[];
+    expect(stage?.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: API_THROTTLE.burstLimit, ThrottlingRateLimit: API_THROTTLE.rateLimit },
+    });
+    const accessLogs = stage?.Properties.AccessLogSettings as { Format: string; DestinationArn: { 'Fn::GetAtt': [string, string] } };
+    const format = JSON.parse(accessLogs.Format) as Record<string, string>;
+    expect(format).toEqual(ACCESS_LOG_FIELDS);
+    expect(Object.keys(format)).toEqual(expect.arrayContaining(['requestId', 'ip', 'routeKey', 'status', 'latency']));
+    expect(accessLogs.Format).not.toMatch(/\$(context\.path|input|request\.header|request\.body|context\.identity\.userAgent)/);
+    expect(real.resources[accessLogs.DestinationArn['Fn::GetAtt'][0]]).toMatchObject({
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { RetentionInDays: 30 },
+    });
+  });
+
+  it('outputs the API URL and the Twilio webhook URL', () => {
+    const apiEndpoint = { 'Fn::GetAtt': [logicalIdOf(real.stack, real.stack.httpApi.node.defaultChild), 'ApiEndpoint'] };
+    real.template.hasOutput('ApiUrl', { Value: apiEndpoint });
+    real.template.hasOutput('TwilioWebhookUrl', { Value: { 'Fn::Join': ['', [apiEndpoint, '/webhooks/twilio']] } });
+  });
+});
+
+describe('stateless stack: triggers', () => {
+  it('subscribes inbound-aws-sms to the inbound SMS topic and lets SNS invoke it', () => {
+    const { logicalId } = functionResource(real, 'inbound-aws-sms');
+    real.template.resourceCountIs('AWS::SNS::Subscription', 1);
+    real.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'lambda',
+      Endpoint: { 'Fn::GetAtt': [logicalId, 'Arn'] },
+      TopicArn: Match.anyValue(),
+    });
+    real.template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'sns.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [logicalId, 'Arn'] },
+    });
+  });
+});
+
+/**
+ * Triggers and options the manifest does not use yet (an SQS-fed gate, a scheduled sweep, a public
+ * domain), so that the wiring is proven before the functions that need it arrive.
+ */
+describe('stateless stack: wiring for later manifest entries', () => {
+  const gate: FunctionDefinition = {
+    name: 'outbound-gate',
+    entry: 'functions/health/handler.ts',
+    description: 'gate',
+    routes: [],
+    triggers: [{ kind: 'sqs', queue: 'outbound', batchSize: 100, maxBatchingWindowSeconds: 5 }],
+    table: 'read',
+    sendsTo: ['dispatch', 'suppressed', 'outboundDlq'],
+    calls: [],
+    timeoutSeconds: 30,
+    memoryMb: 1024,
+  };
+  const sweep: FunctionDefinition = {
+    ...gate,
+    name: 'retention',
+    description: 'sweep',
+    triggers: [{ kind: 'schedule', rate: '1 hour' }],
+    table: 'readWrite',
+    sendsTo: [],
+    timeoutSeconds: 300,
+  };
+  let later: Synthesized;
+  let statefulTemplate: Template;
+  beforeAll(() => {
+    later = synth({ stage: 'staging', operatorKeySha256: KEY_HASH, publicDomain: 'consent.example.com' }, [gate, sweep]);
+    statefulTemplate = Template.fromStack(later.stack.node.root.node.findChild('Stateful') as StatefulStack);
+  });
+
+  it('polls the outbound queue in batches, reporting item failures', () => {
+    later.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionResource(later, 'outbound-gate').logicalId },
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('derives the outbound visibility timeout from the consumer: 6 × 30 s + 5 s', () => {
+    statefulTemplate.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'staging-optgate-outbound', VisibilityTimeout: 185 });
+  });
+
+  it('gives queue URLs only for the queues a function sends to', () => {
+    const gateEnv = environmentOf(later, 'outbound-gate');
+    expect(Object.keys(gateEnv)).toEqual(expect.arrayContaining([ENV.dispatchQueueUrl, ENV.suppressedQueueUrl, ENV.outboundDlqUrl]));
+    expect(gateEnv).not.toHaveProperty(ENV.outboundQueueUrl);
+    expect(Object.keys(environmentOf(later, 'retention')).filter((k) => k.endsWith('_URL') && k !== ENV.publicBaseUrl)).toEqual([]);
+  });
+
+  it('uses https://<publicDomain> as PUBLIC_BASE_URL when one is given', () => {
+    expect(environmentOf(later, 'retention')[ENV.publicBaseUrl]).toBe('https://consent.example.com');
+    later.template.hasOutput('TwilioWebhookUrl', { Value: 'https://consent.example.com/webhooks/twilio' });
+  });
+
+  it('grants send, consume and table actions exactly as permissionsFor says', () => {
+    for (const fn of [gate, sweep]) {
+      expect([...new Set(actionsIn(attachedStatements(later, fn.name)))].sort(), fn.name).toEqual(expectedActions(fn));
+    }
+  });
+
+  it('runs the sweep on an EventBridge schedule', () => {
+    later.template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionResource(later, 'retention').logicalId, 'Arn'] } })],
+    });
+  });
+});
