@@ -75,6 +75,7 @@ export const FUNCTIONS = [
       'GET /v1/contacts/{contact}/consent',
       'PUT /v1/contacts/{contact}/consent',
       'GET /v1/contacts/{contact}/events',
+      'POST /v1/consent/check',
     ],
     triggers: [],
     table: 'readWrite',
@@ -107,6 +108,32 @@ export const FUNCTIONS = [
     calls: ['smsVoiceSendText'],
     timeoutSeconds: 15,
     memoryMb: 512,
+  },
+  {
+    name: 'outbound-gate',
+    entry: 'functions/outbound-gate/handler.ts',
+    description: 'Outbound gate: checks each queued message against consent; dispatch, suppress, defer or dead-letter',
+    routes: [],
+    triggers: [
+      {
+        kind: 'sqs',
+        queue: 'outbound',
+        // Throughput: the gate's cost is per batch (one BatchGetItem per 100 keys, one transaction per
+        // 100 history items, SendMessageBatch per 10), so bigger batches mean fewer requests per
+        // message. 200 keeps a batch's reads and writes to a handful of parallel calls well inside the
+        // timeout, and its payload under Lambda's 6 MB even with large envelopes; a 1 s window lets a
+        // trickle fill a batch without adding noticeable latency. Failures are per message
+        // (ReportBatchItemFailures), so a big batch does not widen a retry.
+        batchSize: 200,
+        maxBatchingWindowSeconds: 1,
+      },
+    ],
+    table: 'readWrite',
+    sendsTo: ['dispatch', 'suppressed', 'outboundDlq', 'outbound'],
+    calls: [],
+    // The outbound queue's visibility timeout is 6 × this (provision.ts, the CDK app), as Lambda advises.
+    timeoutSeconds: 30,
+    memoryMb: 1024,
   },
 ] as const satisfies readonly FunctionDefinition[];
 
