@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { outboundHistoryItem, type MessageClaim, type OutboundStore } from '../adapters/dynamodb/outbound-store.ts';
 import { keys } from '../adapters/dynamodb/table-keys.ts';
-import { sendBatch, type OutgoingMessage } from '../adapters/sqs/queue-sender.ts';
+import { sendBatch, type OutgoingMessage, type SendOptions } from '../adapters/sqs/queue-sender.ts';
 import { normalizeLineAddress } from '../domain/accounts/line.ts';
 import { normalizeContact } from '../domain/contact-address.ts';
 import { AppError } from '../domain/errors.ts';
@@ -51,6 +51,8 @@ export interface GateDeps {
   leaseMs: number;
   newToken: () => string;
   log: GateLog;
+  /** Retry pacing of SendMessageBatch (tests shorten it). */
+  sendOptions?: SendOptions;
 }
 
 export interface GateSummary {
@@ -257,11 +259,11 @@ export async function gateOutboundBatch(deps: GateDeps, records: readonly GateRe
   }
 
   const [dispatched, suppressed, deferred, deadLettered, redelayed] = await Promise.all([
-    sendBatch(deps.sqs, deps.queues.dispatch, toDispatch),
-    sendBatch(deps.sqs, deps.queues.suppressed, toSuppress),
-    sendBatch(deps.sqs, deps.queues.outbound, [...toDefer]),
-    sendBatch(deps.sqs, deps.queues.dlq, toDlq),
-    sendBatch(deps.sqs, deps.queues.outbound, redelay),
+    sendBatch(deps.sqs, deps.queues.dispatch, toDispatch, deps.sendOptions),
+    sendBatch(deps.sqs, deps.queues.suppressed, toSuppress, deps.sendOptions),
+    sendBatch(deps.sqs, deps.queues.outbound, toDefer, deps.sendOptions),
+    sendBatch(deps.sqs, deps.queues.dlq, toDlq, deps.sendOptions),
+    sendBatch(deps.sqs, deps.queues.outbound, redelay, deps.sendOptions),
   ]);
   for (const result of [dispatched, suppressed, deferred, deadLettered, redelayed]) {
     for (const [id, reason] of result.failed) {

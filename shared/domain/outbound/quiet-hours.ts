@@ -21,7 +21,9 @@ export function recipientTimeZones(input: {
   if (input.recipientTimeZone) return [input.recipientTimeZone];
   const fallback = [input.defaultTimeZone ?? FALLBACK_TIME_ZONE];
   if (input.channel === 'email') return fallback;
-  const country = parsePhoneNumberFromString(input.contact)?.country;
+  const phone = parsePhoneNumberFromString(input.contact);
+  // A number outside the known ranges still has a calling code: its main country (listed first) stands in.
+  const country = phone?.country ?? phone?.getPossibleCountries()[0];
   return (country && COUNTRY_TIME_ZONES[country]) || fallback;
 }
 
