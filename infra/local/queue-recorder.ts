@@ -35,8 +35,12 @@ export function startQueueRecorder(sqs: SQSClient, queues: Record<string, string
   const drain = async (queue: string, url: string) => {
     while (!stopped) {
       try {
-        const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-        if (Messages.length === 0) continue;
+        // Short polls (see sqs-event-source.ts: the emulator's long poll can return a message twice).
+        const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+        if (Messages.length === 0) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          continue;
+        }
         for (const message of Messages) {
           const body = message.Body ?? '';
           recorded.push({ queue, body, receivedAt: new Date().toISOString(), messageId: messageIdOf(body) });

@@ -10,6 +10,7 @@ import type { FunctionDefinition } from '../../shared/manifest.ts';
 /** Lambda's cap on an invocation's payload: a batch stops growing before it. */
 const MAX_EVENT_BYTES = 6 * 1024 * 1024;
 const RECEIVE_MAX = 10;
+const IDLE_POLL_MS = 100;
 
 export interface SqsEventSourceOptions {
   sqs: SQSClient;
@@ -43,14 +44,16 @@ export function startSqsEventSource(options: SqsEventSourceOptions): RunningEven
   let stopped = false;
   const stats = { batches: 0, messages: 0, failedMessages: 0, receiveRequests: 0, deleteRequests: 0 };
 
-  const receive = async (max: number, waitSeconds: number): Promise<Message[]> => {
+  // Short polls: local-aws-sqs 2.0.2 hands a message out twice during a long poll (and counts both
+  // receives), which would break maxReceiveCount. Idle queues are polled every IDLE_POLL_MS instead.
+  const receive = async (max: number): Promise<Message[]> => {
     stats.receiveRequests += 1;
     const { Messages } = await options.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: options.queueUrl,
         MaxNumberOfMessages: Math.min(RECEIVE_MAX, max),
-        WaitTimeSeconds: waitSeconds,
-        MessageSystemAttributeNames: ['All'],
+        WaitTimeSeconds: 0,
+        AttributeNames: ['All'],
         MessageAttributeNames: ['All'],
       }),
     );
@@ -58,12 +61,15 @@ export function startSqsEventSource(options: SqsEventSourceOptions): RunningEven
   };
 
   const fillBatch = async (): Promise<Message[]> => {
-    const batch = await receive(options.batchSize, 1);
-    if (batch.length === 0) return batch;
+    const batch = await receive(options.batchSize);
+    if (batch.length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, IDLE_POLL_MS));
+      return batch;
+    }
     const deadline = Date.now() + options.maxBatchingWindowSeconds * 1000;
     let bytes = batch.reduce((sum, message) => sum + Buffer.byteLength(message.Body ?? ''), 0);
     while (!stopped && batch.length < options.batchSize && bytes < MAX_EVENT_BYTES - 256 * 1024 && Date.now() < deadline) {
-      const more = await receive(options.batchSize - batch.length, 0);
+      const more = await receive(options.batchSize - batch.length);
       if (more.length === 0) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         continue;
@@ -71,7 +77,9 @@ export function startSqsEventSource(options: SqsEventSourceOptions): RunningEven
       batch.push(...more);
       bytes += more.reduce((sum, message) => sum + Buffer.byteLength(message.Body ?? ''), 0);
     }
-    return batch;
+    // local-aws-sqs can hand a message out twice while a long poll is still open: one record per
+    // message, with the newest receipt handle.
+    return [...new Map(batch.map((message) => [message.MessageId, message])).values()];
   };
 
   const deleteMessages = async (messages: Message[]): Promise<void> => {
