@@ -33,7 +33,7 @@ let faults: {
 let clock: number;
 const log = { lines: [] as string[], info: () => undefined, warn: (m: string) => log.lines.push(m), error: (m: string) => log.lines.push(m) };
 
-const id = (key: { pk: unknown; sk: unknown }) => `${String(key.pk)}|${String(key.sk)}`;
+const id = (key: Record<string, unknown>) => `${String(key.pk)}|${String(key.sk)}`;
 const throttled = () => new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} });
 const timeout = () => Object.assign(new Error('Connection timed out after 3000 ms'), { name: 'TimeoutError' });
 
