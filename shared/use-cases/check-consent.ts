@@ -4,7 +4,7 @@ import { normalizeLineAddress } from '../domain/accounts/line.ts';
 import { CHANNELS, MESSAGE_CATEGORIES, type Channel } from '../domain/channels.ts';
 import { normalizeContact } from '../domain/contact-address.ts';
 import { AppError, ServiceUnavailableError, ValidationError } from '../domain/errors.ts';
-import { decideOutbound, unknownLineDecision, type OutboundDecision } from '../domain/outbound/decide-outbound.ts';
+import { decideOutbound, tombstoneCanMatter, unknownLineDecision, type OutboundDecision } from '../domain/outbound/decide-outbound.ts';
 import { recipientTimeZones } from '../domain/outbound/quiet-hours.ts';
 import { gatherOutboundFacts } from './gather-outbound-facts.ts';
 
@@ -55,7 +55,14 @@ export async function checkConsent(
   });
   const facts = await gatherOutboundFacts(
     deps.store,
-    normalized.map((item) => ({ channel: item.channel, from: item.from, contact: item.to, needsConsent: true })),
+    normalized.map((item) => ({
+      channel: item.channel,
+      from: item.from,
+      contact: item.to,
+      needsConsent: true,
+      tombstoneMatters: (stored, account) =>
+        tombstoneCanMatter({ channel: item.channel, category: item.category, requireOptIn: item.requireOptIn, policy: account.settings.channels[item.channel], ...stored }),
+    })),
     now.getTime(),
     { accountId },
   );

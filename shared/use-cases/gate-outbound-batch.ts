@@ -8,6 +8,7 @@ import { AppError } from '../domain/errors.ts';
 import {
   decideOutbound,
   sendAfterPending,
+  tombstoneCanMatter,
   unknownLineDecision,
   type OutboundDecision,
 } from '../domain/outbound/decide-outbound.ts';
@@ -158,7 +159,20 @@ export async function gateOutboundBatch(deps: GateDeps, records: readonly GateRe
 
   const facts = await gatherOutboundFacts(
     deps.store,
-    work.map((item) => ({ channel: item.envelope.channel, from: item.from, contact: item.contact, needsConsent: !sendAfterPending(item.envelope.sendAfter, now) })),
+    work.map((item) => ({
+      channel: item.envelope.channel,
+      from: item.from,
+      contact: item.contact,
+      needsConsent: !sendAfterPending(item.envelope.sendAfter, now),
+      tombstoneMatters: (stored, account) =>
+        tombstoneCanMatter({
+          channel: item.envelope.channel,
+          category: item.envelope.category,
+          requireOptIn: item.envelope.requireOptIn,
+          policy: account.settings.channels[item.envelope.channel],
+          ...stored,
+        }),
+    })),
     nowMs,
   );
 

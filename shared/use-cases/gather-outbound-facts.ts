@@ -14,6 +14,12 @@ export interface FactsRequest {
   contact: string;
   /** False when only the line and account are needed (a message waiting for its sendAfter). */
   needsConsent: boolean;
+  /**
+   * Whether the erasure tombstone can change the decision, given what else was read. Tombstones
+   * only ever block marketing that would otherwise go out, so they are read in a second round for
+   * those messages only. Default: always read.
+   */
+  tombstoneMatters?: (stored: StoredFacts, account: AccountContext) => boolean;
 }
 
 export type StoredFacts = Pick<OutboundFacts, 'lineRecord' | 'channelRecord' | 'suppression' | 'tombstone'>;
@@ -72,11 +78,10 @@ export async function gatherOutboundFacts(
     }
     return keys.tombstone(accountId, hash);
   };
-  const keysFor = (request: FactsRequest, line: GateLine, account: AccountContext) => ({
+  const keysFor = (request: FactsRequest, line: GateLine) => ({
     line: keys.consent(line.accountId, request.contact, request.channel, line.lineId),
     channel: keys.consent(line.accountId, request.contact, request.channel, CHANNEL_SCOPE),
     suppression: request.channel === 'email' ? keys.suppression(line.accountId, request.contact, 'email') : undefined,
-    tombstone: tombstoneKey(account, line.accountId, request.contact),
   });
 
   const wanted: TableKey[] = [];
@@ -92,32 +97,60 @@ export async function gatherOutboundFacts(
       results[index] = { kind: 'ready', line: result.line, account };
       return undefined;
     }
-    const plan = keysFor(request, result.line, account);
+    const plan = keysFor(request, result.line);
     for (const key of Object.values(plan)) if (key) wanted.push(key);
-    return { line: result.line, account, plan };
+    // Without a predicate the tombstone is read in the first round, with the rest.
+    const tombstone = request.tombstoneMatters ? undefined : tombstoneKey(account, result.line.accountId, request.contact);
+    if (tombstone) wanted.push(tombstone);
+    return { request, line: result.line, account, plan, tombstone };
   });
 
-  const fresh = wanted.length > 0 ? await store.readFresh(wanted) : { items: new Map<string, Record<string, unknown>>(), failed: new Set<string>() };
-  planned.forEach((entry, index) => {
-    if (!entry) return;
-    const planKeys = Object.values(entry.plan).filter((key): key is TableKey => key !== undefined);
+  const empty = { items: new Map<string, Record<string, unknown>>(), failed: new Set<string>() };
+  const fresh = wanted.length > 0 ? await store.readFresh(wanted) : empty;
+  const storedFacts = planned.map((entry, index) => {
+    if (!entry) return undefined;
+    const planKeys = [...Object.values(entry.plan), entry.tombstone].filter((key): key is TableKey => key !== undefined);
     if (planKeys.some((key) => fresh.failed.has(keyId(key)))) {
       results[index] = { kind: 'failed' };
-      return;
+      return undefined;
     }
     const item = (key: TableKey | undefined) => (key ? liveItem(fresh.items.get(keyId(key)), nowMs) : undefined);
     const stored: StoredFacts = {};
     const lineRecord = toRecord(item(entry.plan.line));
     const channelRecord = toRecord(item(entry.plan.channel));
     const suppression = toSuppression(item(entry.plan.suppression));
-    const tombstone = item(entry.plan.tombstone);
     if (lineRecord) stored.lineRecord = lineRecord;
     if (channelRecord) stored.channelRecord = channelRecord;
     if (suppression) stored.suppression = suppression;
-    if (tombstone) stored.tombstone = { erasedAt: typeof tombstone.erasedAt === 'string' ? tombstone.erasedAt : new Date(0).toISOString() };
-    results[index] = { kind: 'ready', line: entry.line, account: entry.account, stored };
+    setTombstone(stored, item(entry.tombstone));
+    return stored;
+  });
+
+  // Second round: tombstones of the messages whose decision they can still change.
+  const late = planned.flatMap((entry, index) => {
+    const stored = storedFacts[index];
+    if (!entry || !stored || entry.tombstone || !entry.request.tombstoneMatters?.(stored, entry.account)) return [];
+    const key = tombstoneKey(entry.account, entry.line.accountId, entry.request.contact);
+    return key ? [{ index, key }] : [];
+  });
+  const tombstones = late.length > 0 ? await store.readFresh(late.map((entry) => entry.key)) : empty;
+  for (const { index, key } of late) {
+    const stored = storedFacts[index];
+    if (!stored) continue;
+    if (tombstones.failed.has(keyId(key))) storedFacts[index] = undefined;
+    else setTombstone(stored, liveItem(tombstones.items.get(keyId(key)), nowMs));
+  }
+
+  planned.forEach((entry, index) => {
+    if (!entry) return;
+    const stored = storedFacts[index];
+    results[index] = stored ? { kind: 'ready', line: entry.line, account: entry.account, stored } : { kind: 'failed' };
   });
   return results.map((result) => (result.kind === 'line' ? { kind: 'failed' } : result));
+}
+
+function setTombstone(stored: StoredFacts, tombstone: Record<string, unknown> | undefined): void {
+  if (tombstone) stored.tombstone = { erasedAt: typeof tombstone.erasedAt === 'string' ? tombstone.erasedAt : new Date(0).toISOString() };
 }
 
 function toRecord(item: Record<string, unknown> | undefined): GateConsentRecord | undefined {

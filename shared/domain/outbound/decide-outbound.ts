@@ -170,6 +170,15 @@ export function decideOutbound(facts: OutboundFacts): OutboundDecision {
   return { outcome: 'allowed', reason: 'opted_in', rule: 'marketing_requires_opt_in', basis };
 }
 
+/**
+ * Whether an erasure tombstone could change this decision: only marketing that the other rules
+ * would let through (an erased contact is blocked for marketing only). Lets the gate read
+ * tombstones for those messages alone.
+ */
+export function tombstoneCanMatter(facts: Omit<OutboundFacts, 'tombstone' | 'schedule'>): boolean {
+  return facts.category === 'marketing' && decideOutbound(facts).outcome === 'allowed';
+}
+
 /** The decision for a message whose line no account owns. */
 export function unknownLineDecision(requireOptIn: boolean | undefined): OutboundDecision {
   return {

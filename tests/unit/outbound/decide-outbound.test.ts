@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultAccountSettings, type ChannelPolicy } from '../../../shared/domain/accounts/account-settings.ts';
-import { decideOutbound, sendAfterPending, unknownLineDecision, type GateConsentRecord, type OutboundFacts } from '../../../shared/domain/outbound/decide-outbound.ts';
+import { decideOutbound, sendAfterPending, tombstoneCanMatter, unknownLineDecision, type GateConsentRecord, type OutboundFacts } from '../../../shared/domain/outbound/decide-outbound.ts';
 
 const T0 = '2026-03-01T12:00:00.000Z';
 const T1 = '2026-03-02T12:00:00.000Z';
@@ -186,5 +186,15 @@ describe('decideOutbound: timing', () => {
 describe('unknownLineDecision', () => {
   it('blocks with reason unknown_line', () => {
     expect(unknownLineDecision(true)).toEqual({ outcome: 'blocked', reason: 'unknown_line', rule: 'unknown_line', basis: { status: 'not_defined', requireOptIn: true } });
+  });
+});
+
+describe('tombstoneCanMatter', () => {
+  it('is true only for marketing the other rules would let through', () => {
+    expect(tombstoneCanMatter({ channel: 'sms', category: 'marketing', policy: sms, lineRecord: line('opted_in') })).toBe(true);
+    expect(tombstoneCanMatter({ channel: 'sms', category: 'marketing', policy: { ...sms, defaultStatus: 'opted_in' } })).toBe(true);
+    expect(tombstoneCanMatter({ channel: 'sms', category: 'marketing', policy: sms })).toBe(false);
+    expect(tombstoneCanMatter({ channel: 'sms', category: 'marketing', policy: sms, lineRecord: line('opted_out') })).toBe(false);
+    expect(tombstoneCanMatter({ channel: 'sms', category: 'transactional', policy: sms, lineRecord: line('opted_in') })).toBe(false);
   });
 });

@@ -198,6 +198,16 @@ describe('gate under DynamoDB faults', () => {
     expect(dispatchedIds()).toEqual(['m1']);
   });
 
+  it('a failed tombstone read (second round) fails closed the marketing it could block, and only that', async () => {
+    const erasure = keys.erasureKey(ACCOUNT);
+    table.set(id(erasure), { ...erasure, key: Buffer.alloc(32, 1).toString('base64') });
+    faults.batchGet = (input) => ((input.RequestItems?.[TABLE]?.Keys ?? []).some((key) => String(key.pk).includes('#ERASED#')) ? throttled() : undefined);
+    const result = await gateOutboundBatch(deps(), [record('m1', A), record('m2', B, 'transactional'), record('m3', C)]);
+    expect(failedIds(result)).toEqual(['sqs-m1']);
+    expect(dispatchedIds()).toEqual(['m2']);
+    expect(suppressedIds()).toEqual(['m3']);
+  });
+
   it('a throttled claim transaction sends nothing and retries every message', async () => {
     faults.transact = (_input, call) => (call === 1 ? throttled() : undefined);
     const result = await gateOutboundBatch(deps(), [record('m1', A), record('m2', C)]);
