@@ -118,13 +118,15 @@ export const FUNCTIONS = [
       {
         kind: 'sqs',
         queue: 'outbound',
-        // Throughput: the gate's cost is per batch (one BatchGetItem per 100 keys, one transaction per
-        // 100 history items, SendMessageBatch per 10), so bigger batches mean fewer requests per
-        // message. 200 keeps a batch's reads and writes to a handful of parallel calls well inside the
-        // timeout, and its payload under Lambda's 6 MB even with large envelopes; a 1 s window lets a
-        // trickle fill a batch without adding noticeable latency. Failures are per message
-        // (ReportBatchItemFailures), so a big batch does not widen a retry.
-        batchSize: 200,
+        // Throughput: the gate's cost is per batch, not per message (one BatchGetItem per 100 distinct
+        // keys, one TransactWriteItems per 100 history items to claim and one to complete,
+        // SendMessageBatch per 10), and a bigger batch shares more keys (contacts with several
+        // messages) and leaves fewer part-filled requests (BENCHMARKS.md has the measured requests per
+        // 1,000 messages). A batch's calls run in parallel, so 500 still takes well under
+        // a second on DynamoDB; Lambda trims a batch to its 6 MB payload limit when envelopes are large.
+        // The 1 s window lets a trickle fill a batch without noticeable latency. Failures are per
+        // message (ReportBatchItemFailures), so a big batch does not widen a retry.
+        batchSize: 500,
         maxBatchingWindowSeconds: 1,
       },
     ],

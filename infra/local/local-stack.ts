@@ -97,6 +97,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [ENV.tableName]: LOCAL_TABLE_NAME,
       [ENV.publicBaseUrl]: publicBaseUrl,
       [ENV.operatorKeySha256]: createHash('sha256').update(adminApiKey).digest('hex'),
+      // DynamoDB Local runs a 100-item transaction in about a second on a busy machine (DynamoDB: tens of ms).
+      [ENV.dynamoDbRequestTimeoutMs]: process.env[ENV.dynamoDbRequestTimeoutMs] ?? '15000',
       POWERTOOLS_SERVICE_NAME: 'optgate',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     });

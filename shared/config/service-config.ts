@@ -14,6 +14,8 @@ export const ENV = {
   dispatchQueueUrl: 'OPTGATE_DISPATCH_QUEUE_URL',
   suppressedQueueUrl: 'OPTGATE_SUPPRESSED_QUEUE_URL',
   outboundDlqUrl: 'OPTGATE_OUTBOUND_DLQ_URL',
+  /** Per-request timeout of DynamoDB calls (default 3000 ms; the local stack raises it for the slower emulator). */
+  dynamoDbRequestTimeoutMs: 'OPTGATE_DYNAMODB_REQUEST_TIMEOUT_MS',
   /** Seconds the gate and the check API reuse settings, lines and erasure keys (default 30). */
   cacheTtlSeconds: 'OPTGATE_CACHE_TTL_SECONDS',
 } as const;
@@ -68,4 +70,9 @@ export function loadGateConfig(env: NodeJS.ProcessEnv = process.env): GateConfig
 /** Cache lifetime for readers of settings and lines outside the gate (the check API). */
 export function cacheTtlMs(env: NodeJS.ProcessEnv = process.env): number {
   return loadConfig(z.object({ [ENV.cacheTtlSeconds]: cacheTtlSecondsSchema }), env)[ENV.cacheTtlSeconds] * 1000;
+}
+
+/** How long one DynamoDB request may take before the SDK abandons and retries it. */
+export function dynamoDbRequestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  return loadConfig(z.object({ [ENV.dynamoDbRequestTimeoutMs]: z.coerce.number().int().min(100).max(60_000).default(3_000) }), env)[ENV.dynamoDbRequestTimeoutMs];
 }
