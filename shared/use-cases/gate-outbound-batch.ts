@@ -1,6 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { outboundHistoryItem, type MessageClaim, type OutboundStore } from '../adapters/dynamodb/outbound-store.ts';
-import { keys } from '../adapters/dynamodb/table-keys.ts';
 import { sendBatch, type OutgoingMessage, type SendOptions } from '../adapters/sqs/queue-sender.ts';
 import { normalizeLineAddress } from '../domain/accounts/line.ts';
 import { normalizeContact } from '../domain/contact-address.ts';
@@ -323,9 +322,4 @@ function gatedBody(item: Work, decision: OutboundDecision, now: Date): string {
   };
   // The envelope is appended as received, so the opaque payload reaches the worker byte for byte.
   return `{"decision":${JSON.stringify(view)},"envelope":${item.record.body}}`;
-}
-
-/** The history item key of a gated message (tests and tools read it). */
-export function outboundHistoryKey(accountId: string, contact: string, messageId: string) {
-  return keys.outboundMessage(accountId, contact, messageId);
 }

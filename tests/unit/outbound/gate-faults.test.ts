@@ -6,6 +6,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { OutboundStore } from '../../../shared/adapters/dynamodb/outbound-store.ts';
 import { keys } from '../../../shared/adapters/dynamodb/table-keys.ts';
 import { defaultAccountSettings } from '../../../shared/domain/accounts/account-settings.ts';
+import { ServiceUnavailableError } from '../../../shared/domain/errors.ts';
+import { checkConsent } from '../../../shared/use-cases/check-consent.ts';
 import { gateOutboundBatch, type GateDeps, type GateRecord } from '../../../shared/use-cases/gate-outbound-batch.ts';
 
 /**
@@ -289,5 +291,30 @@ describe('gate under SQS faults and redeliveries: nothing lost, nothing dispatch
     expect(result.batchItemFailures).toEqual([]);
     expect(result.summary).toMatchObject({ dispatched: 1, duplicates: 1 });
     expect(dispatchedIds()).toEqual(['m1']);
+  });
+});
+
+describe('check API under DynamoDB faults', () => {
+  const items = [
+    { channel: 'sms' as const, from: LINE, to: A, category: 'marketing' as const },
+    { channel: 'sms' as const, from: LINE, to: C, category: 'transactional' as const },
+  ];
+
+  it('answers 503 rather than a guess when consent cannot be read, and decides once it can', async () => {
+    faults.batchGet = (input) => (input.RequestItems?.[TABLE]?.ConsistentRead ? timeout() : undefined);
+    await expect(checkConsent({ store, now: () => new Date(clock) }, ACCOUNT, { items })).rejects.toBeInstanceOf(ServiceUnavailableError);
+    faults = {};
+    const { decisions } = await checkConsent({ store, now: () => new Date(clock) }, ACCOUNT, { items });
+    expect(decisions.map((decision) => [decision.allowed, decision.reason])).toEqual([
+      [true, 'opted_in'],
+      [false, 'opted_out'],
+    ]);
+    expect(sent).toEqual([]);
+    expect([...table.keys()].some((key) => key.includes('MSG#'))).toBe(false);
+  });
+
+  it('treats another account\'s line as unknown', async () => {
+    const { decisions } = await checkConsent({ store, now: () => new Date(clock) }, 'acc_other', { items });
+    expect(decisions.map((decision) => decision.reason)).toEqual(['unknown_line', 'unknown_line']);
   });
 });
