@@ -17,6 +17,8 @@ import type { Channel } from '../../domain/channels.ts';
  * | audit event     | A#{account}#C#{contact}     | EVENT#{eventId (ULID)}           |
  * | inbound marker  | A#{account}#C#{contact}     | INBOUND#{provider}#{messageId}   |
  * | message history | A#{account}#C#{contact}     | MSG#{messageKey}                 |
+ * | outbound message| A#{account}#C#{contact}     | MSG#OUT#{messageId}  (gate)      |
+ * | suppression     | A#{account}#C#{contact}     | SUPPRESSION#{channel}            |
  * | erasure key     | A#{account}                 | SECRET#ERASURE                   |
  * | tombstone       | A#{account}#ERASED#{hmac}   | TOMBSTONE                        |
  *
@@ -47,6 +49,13 @@ export const keys = {
     pk: keys.contactPartition(accountId, contact),
     sk: `MSG#${messageKey}`,
   }),
+  /** The gate's history item of one outbound message: its decision, dispatch state and idempotency claim. */
+  outboundMessage: (accountId: string, contact: string, messageId: string) => keys.message(accountId, contact, `OUT#${messageId}`),
+  /** Email complaint / hard bounce (attributes `reason`, `occurredAt`): blocks every message on the channel. */
+  suppression: (accountId: string, contact: string, channel: Channel) => ({
+    pk: keys.contactPartition(accountId, contact),
+    sk: `SUPPRESSION#${channel}`,
+  }),
   erasureKey: (accountId: string) => ({ pk: `A#${accountId}`, sk: 'SECRET#ERASURE' }),
   /** Keyed by HMAC(account erasure key, contact): blocks marketing after erasure without keeping the address. */
   tombstone: (accountId: string, contactHmac: string) => ({ pk: `A#${accountId}#ERASED#${contactHmac}`, sk: 'TOMBSTONE' }),
@@ -74,4 +83,5 @@ export const SK_PREFIX = {
   event: 'EVENT#',
   inbound: 'INBOUND#',
   message: 'MSG#',
+  suppression: 'SUPPRESSION#',
 } as const;
