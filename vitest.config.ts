@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
+          // CDK synthesis in beforeAll takes seconds, more on a busy 2-core machine.
+          hookTimeout: 120_000,
         },
       },
       {
