@@ -46,6 +46,14 @@ describe('tenant isolation: account B against account A', () => {
     expect(consent.body.channels.every((entry) => entry.status === 'not_defined')).toBe(true);
     const events = await api<{ events: unknown[] }>('GET', `/v1/contacts/${encodedContact}/events`, { key: b.apiKey });
     expect(events.body.events).toEqual([]);
+    // A's line is not B's: the check answers as for a line B does not have, revealing nothing of A.
+    const check = await api<{ decisions: { allowed: boolean; reason: string }[] }>('POST', '/v1/consent/check', {
+      key: b.apiKey,
+      json: { items: [{ channel: 'sms', from: aLine.address, to: aContact, category: 'transactional' }] },
+    });
+    expect(check.status).toBe(200);
+    expect(check.body.decisions).toMatchObject([{ allowed: false, reason: 'unknown_line' }]);
+    expect(check.text).not.toContain(aLine.lineId);
   });
 
   it('lets B change nothing of A, even with A\'s ids', async () => {
@@ -79,6 +87,7 @@ describe('tenant isolation: account B against account A', () => {
       'GET /v1/contacts/{contact}/consent',
       'PUT /v1/contacts/{contact}/consent',
       'GET /v1/contacts/{contact}/events',
+      'POST /v1/consent/check',
     ]);
     const accountRoutes = routeTable()
       .filter((route) => !route.isPublic && route.routeKey !== 'POST /v1/accounts')
