@@ -38,7 +38,7 @@ export function startQueueRecorder(sqs: SQSClient, queues: Record<string, string
         // Short polls (see sqs-event-source.ts: the emulator's long poll can return a message twice).
         const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
         if (Messages.length === 0) {
-          await new Promise((resolve) => setTimeout(resolve, 100));
+          await new Promise((resolve) => setTimeout(resolve, 200));
           continue;
         }
         for (const message of Messages) {

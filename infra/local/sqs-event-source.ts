@@ -10,7 +10,7 @@ import type { FunctionDefinition } from '../../shared/manifest.ts';
 /** Lambda's cap on an invocation's payload: a batch stops growing before it. */
 const MAX_EVENT_BYTES = 6 * 1024 * 1024;
 const RECEIVE_MAX = 10;
-const IDLE_POLL_MS = 100;
+const IDLE_POLL_MS = 200;
 
 export interface SqsEventSourceOptions {
   sqs: SQSClient;

@@ -44,7 +44,7 @@ describe('npm start lifecycle', () => {
     } finally {
       await second.interrupt();
     }
-  }, 90_000);
+  }, 180_000);
 
   it('runs a second, in-memory instance beside the first and refuses a busy port by name', async () => {
     const first = await spawnLocalStack({ OPTGATE_IN_MEMORY: '1' });
@@ -57,5 +57,5 @@ describe('npm start lifecycle', () => {
     } finally {
       await first.interrupt();
     }
-  }, 90_000);
+  }, 180_000);
 });

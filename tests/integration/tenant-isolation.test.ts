@@ -46,14 +46,15 @@ describe('tenant isolation: account B against account A', () => {
     expect(consent.body.channels.every((entry) => entry.status === 'not_defined')).toBe(true);
     const events = await api<{ events: unknown[] }>('GET', `/v1/contacts/${encodedContact}/events`, { key: b.apiKey });
     expect(events.body.events).toEqual([]);
-    // A's line is not B's: the check answers as for a line B does not have, revealing nothing of A.
-    const check = await api<{ decisions: { allowed: boolean; reason: string }[] }>('POST', '/v1/consent/check', {
+    // A's line and A's STOP are invisible to B's consent check: the line is unknown to B.
+    const check = await api<{ decisions: { reason: string; lineId?: string; basis: { record?: unknown } }[] }>('POST', '/v1/consent/check', {
       key: b.apiKey,
       json: { items: [{ channel: 'sms', from: aLine.address, to: aContact, category: 'transactional' }] },
     });
     expect(check.status).toBe(200);
-    expect(check.body.decisions).toMatchObject([{ allowed: false, reason: 'unknown_line' }]);
-    expect(check.text).not.toContain(aLine.lineId);
+    expect(check.body.decisions[0]).toMatchObject({ reason: 'unknown_line' });
+    expect(check.body.decisions[0]?.lineId).toBeUndefined();
+    expect(check.body.decisions[0]?.basis.record).toBeUndefined();
   });
 
   it('lets B change nothing of A, even with A\'s ids', async () => {
