@@ -14,6 +14,12 @@ export const ENV = {
   dispatchQueueUrl: 'OPTGATE_DISPATCH_QUEUE_URL',
   suppressedQueueUrl: 'OPTGATE_SUPPRESSED_QUEUE_URL',
   outboundDlqUrl: 'OPTGATE_OUTBOUND_DLQ_URL',
+  /** WhatsApp Cloud API base URL with its version (default https://graph.facebook.com/v23.0). */
+  whatsappGraphApiBaseUrl: 'WHATSAPP_GRAPH_API_BASE_URL',
+  /** Comma-separated SNS topic ARNs whose messages an SNS-triggered function accepts. */
+  snsTopicArns: 'SNS_TOPIC_ARNS',
+  /** Optional: where SNS signing certificates are fetched from instead of their https://sns.<region>.amazonaws.com URL. */
+  snsCertificateBaseUrl: 'SNS_CERTIFICATE_BASE_URL',
 } as const;
 
 const serviceConfigSchema = z

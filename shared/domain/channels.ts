@@ -16,3 +16,11 @@ export type ConsentSource = (typeof CONSENT_SOURCES)[number];
 
 export const MESSAGE_CATEGORIES = ['marketing', 'transactional'] as const;
 export type MessageCategory = (typeof MESSAGE_CATEGORIES)[number];
+
+/**
+ * A consent record with a category speaks for that category of messages only. `marketing`: the
+ * person stopped (or resumed) promotions but not service messages, e.g. WhatsApp's "Stop
+ * promotions" (`user_preferences`) or error 131050. No category: every message on the line.
+ */
+export const CONSENT_CATEGORIES = ['marketing'] as const;
+export type ConsentCategory = (typeof CONSENT_CATEGORIES)[number];
