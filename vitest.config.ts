@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
+          // CDK synth in a beforeAll takes seconds, many more on a busy machine.
+          hookTimeout: 60_000,
         },
       },
       {

@@ -10,8 +10,8 @@ export type ReportedStatus = ConsentStatus | 'not_defined';
 /** Scope of a consent record: one line (its id) or the whole channel. */
 export const CHANNEL_SCOPE = '*';
 
-/** Where a consent change came from. */
-export const CONSENT_SOURCES = ['keyword', 'form', 'api', 'import', 'provider'] as const;
+/** Where a consent change came from (`unsubscribe_link`: an email's one-click or confirmation-page unsubscribe). */
+export const CONSENT_SOURCES = ['keyword', 'form', 'api', 'import', 'provider', 'unsubscribe_link'] as const;
 export type ConsentSource = (typeof CONSENT_SOURCES)[number];
 
 export const MESSAGE_CATEGORIES = ['marketing', 'transactional'] as const;

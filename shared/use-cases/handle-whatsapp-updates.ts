@@ -2,7 +2,7 @@ import type { LineRoute } from '../adapters/dynamodb/line-store.ts';
 import type { WhatsAppUpdate } from '../adapters/whatsapp/whatsapp-webhook.ts';
 import { AppError } from '../domain/errors.ts';
 import { handleInboundMessage, type InboundDeps } from './handle-inbound-message.ts';
-import { recordProviderConsent } from './record-provider-opt-out.ts';
+import { recordProviderConsent } from './record-provider-consent.ts';
 
 export const WHATSAPP_PROVIDER = 'meta';
 

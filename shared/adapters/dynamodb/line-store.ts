@@ -167,6 +167,14 @@ export class LineStore {
     return (Items?.length ?? 0) > 0;
   }
 
+  /** The email line of an address: the line registered for that exact address, else the one for its domain. */
+  async findEmailRoute(address: string): Promise<LineRoute | undefined> {
+    const normalized = address.trim().toLowerCase();
+    const at = normalized.lastIndexOf('@');
+    if (at <= 0 || at === normalized.length - 1) return undefined;
+    return (await this.findRoute('email', normalized)) ?? (await this.findRoute('email', normalized.slice(at + 1)));
+  }
+
   /** Inbound routing: the line a provider posted to, with its credentials. */
   async findRoute(channel: Channel, address: string): Promise<LineRoute | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.route(channel, address) }));

@@ -31,8 +31,20 @@ export type SnsVerification = { ok: true; message: SnsMessage } | { ok: false; r
 const ALGORITHMS: Readonly<Record<string, string>> = { '1': 'sha1', '2': 'sha256' };
 const TOPIC_ARN = /^arn:(aws[a-z-]*):sns:([a-z0-9-]+):\d{12}:[A-Za-z0-9_-]+$/;
 
+/** What SNS signs of a message. */
+export interface SnsSignedFields {
+  Type: SnsMessage['Type'];
+  Message: string;
+  MessageId: string;
+  Subject?: string | null;
+  Timestamp: string;
+  TopicArn: string;
+  SubscribeURL?: string;
+  Token?: string;
+}
+
 /** The fields SNS signs, in its order; an absent or null Subject is left out of a notification. */
-export function snsStringToSign(message: SnsMessage): string | undefined {
+export function snsStringToSign(message: SnsSignedFields): string | undefined {
   const fields: [string, string | null | undefined][] =
     message.Type === 'Notification'
       ? [

@@ -109,6 +109,8 @@ describe('npx cdk synth (offline, real bundling)', () => {
             OPTGATE_TABLE_NAME: 'optgate-test',
             PUBLIC_BASE_URL: 'https://consent.example.com',
             OPERATOR_KEY_SHA256: '0'.repeat(64),
+            // SNS-triggered functions require the topics they accept (the stack sets them).
+            SNS_TOPIC_ARNS: 'arn:aws:sns:us-east-1:123456789012:optgate-test-topic',
           },
           timeout: 30_000,
         },
