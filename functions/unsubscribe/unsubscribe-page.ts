@@ -79,7 +79,7 @@ export function unsubscribedPage(input: { maskedContact: string; from?: string }
   return page(
     200,
     'You are unsubscribed',
-    `<h1 role="status">You are unsubscribed</h1>
+    `<h1>You are unsubscribed</h1>
 <p><strong>${escapeHtml(input.maskedContact)}</strong> is unsubscribed from emails${from}.</p>`,
   );
 }

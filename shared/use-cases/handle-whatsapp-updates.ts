@@ -42,6 +42,7 @@ export async function handleWhatsAppUpdates(
 ): Promise<WhatsAppUpdatesSummary> {
   const summary: WhatsAppUpdatesSummary = { messages: 0, duplicates: 0, consentChanges: 0, replies: 0, ignored: 0, rejected: 0 };
   const replies: { route: LineRoute; phoneNumberId: string; to: string; body: string; wamid: string }[] = [];
+  const queued = new Set<string>();
 
   // Sequential on purpose: a delivery may repeat a wamid, and the second copy must see the first's marker.
   for (const update of input.updates) {
@@ -66,7 +67,12 @@ export async function handleWhatsAppUpdates(
         });
         if (outcome.duplicate) summary.duplicates += 1;
         if (outcome.consent) summary.consentChanges += 1;
-        if (outcome.reply) replies.push({ route, phoneNumberId: update.phoneNumberId, to: outcome.contact, body: outcome.reply, wamid: update.wamid });
+        // A copy of a message already handled in this delivery finds its reply still `pending`: send it once.
+        const replyKey = `${route.accountId}|${outcome.contact}|${update.wamid}`;
+        if (outcome.reply && !queued.has(replyKey)) {
+          queued.add(replyKey);
+          replies.push({ route, phoneNumberId: update.phoneNumberId, to: outcome.contact, body: outcome.reply, wamid: update.wamid });
+        }
       } else if (update.kind === 'marketing_preference') {
         const outcome = await recordProviderConsent(deps, {
           route,
