@@ -18,7 +18,13 @@ export type Trigger =
   /** An EventBridge schedule. */
   | { kind: 'schedule'; rate: string };
 
-export type TopicName = 'awsSmsInbound';
+/**
+ * - awsSmsInbound: AWS End User Messaging two-way SMS.
+ * - awsSmsEvents: AWS End User Messaging SMS events (a configuration set's SNS event destination).
+ * - sesInbound: SES receipt rule SNS action (mail to the lines' addresses / unsubscribe mailto).
+ * - sesFeedback: SES bounce and complaint notifications (identity notifications or a configuration set).
+ */
+export type TopicName = 'awsSmsInbound' | 'awsSmsEvents' | 'sesInbound' | 'sesFeedback';
 export type QueueName = 'outbound' | 'dispatch' | 'suppressed' | 'outboundDlq';
 
 /** External APIs a function calls (each becomes an explicit IAM statement). */
@@ -76,6 +82,8 @@ export const FUNCTIONS = [
       'PUT /v1/contacts/{contact}/consent',
       'GET /v1/contacts/{contact}/events',
       'POST /v1/consent/check',
+      'POST /v1/unsubscribe-links',
+      'POST /v1/unsubscribe-keys',
     ],
     triggers: [],
     table: 'readWrite',
@@ -136,6 +144,73 @@ export const FUNCTIONS = [
     // The outbound queue's visibility timeout is 6 × this (provision.ts, the CDK app), as Lambda advises.
     timeoutSeconds: 30,
     memoryMb: 1024,
+  },
+  {
+    name: 'inbound-whatsapp',
+    entry: 'functions/inbound-whatsapp/handler.ts',
+    description:
+      'WhatsApp Cloud API webhook: verification handshake, X-Hub-Signature-256, keyword rules, marketing preferences, error 131050, Cloud API replies',
+    routes: ['GET /webhooks/whatsapp', 'POST /webhooks/whatsapp'],
+    publicRoutes: ['GET /webhooks/whatsapp', 'POST /webhooks/whatsapp'],
+    triggers: [],
+    table: 'readWrite',
+    sendsTo: [],
+    calls: [],
+    timeoutSeconds: 10,
+    memoryMb: 512,
+  },
+  {
+    name: 'twilio-status',
+    entry: 'functions/twilio-status/handler.ts',
+    description: 'Twilio message status callbacks: verifies X-Twilio-Signature, records ErrorCode 21610 as a provider opt-out',
+    routes: ['POST /webhooks/twilio/status'],
+    publicRoutes: ['POST /webhooks/twilio/status'],
+    triggers: [],
+    table: 'readWrite',
+    sendsTo: [],
+    calls: [],
+    timeoutSeconds: 10,
+    memoryMb: 256,
+  },
+  {
+    name: 'aws-sms-events',
+    entry: 'functions/aws-sms-events/handler.ts',
+    description: 'AWS End User Messaging SMS events (SNS, signature verified): DESTINATION_PHONE_NUMBER_OPTED_OUT becomes a provider opt-out',
+    routes: [],
+    triggers: [{ kind: 'sns', topic: 'awsSmsEvents' }],
+    table: 'readWrite',
+    sendsTo: [],
+    calls: [],
+    timeoutSeconds: 15,
+    memoryMb: 256,
+  },
+  {
+    name: 'inbound-ses',
+    entry: 'functions/inbound-ses/handler.ts',
+    description: 'SES through SNS (signature verified): unsubscribe replies, complaints (opt-out + suppression), hard bounces (suppression)',
+    routes: [],
+    triggers: [
+      { kind: 'sns', topic: 'sesInbound' },
+      { kind: 'sns', topic: 'sesFeedback' },
+    ],
+    table: 'readWrite',
+    sendsTo: [],
+    calls: [],
+    timeoutSeconds: 15,
+    memoryMb: 512,
+  },
+  {
+    name: 'unsubscribe',
+    entry: 'functions/unsubscribe/handler.ts',
+    description: 'Email one-click unsubscribe (RFC 8058): POST opts out, GET shows a confirmation page that never does',
+    routes: ['GET /unsubscribe/{token}', 'POST /unsubscribe/{token}'],
+    publicRoutes: ['GET /unsubscribe/{token}', 'POST /unsubscribe/{token}'],
+    triggers: [],
+    table: 'readWrite',
+    sendsTo: [],
+    calls: [],
+    timeoutSeconds: 10,
+    memoryMb: 256,
   },
 ] as const satisfies readonly FunctionDefinition[];
 

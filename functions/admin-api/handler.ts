@@ -14,6 +14,7 @@ import { authenticate, requireAccount, requireOperator } from '../../shared/http
 import { httpHandler, type HttpEvent, type HttpResult } from '../../shared/http/http-handler.ts';
 import { json, noContent } from '../../shared/http/responses.ts';
 import { checkConsent, consentCheckSchema } from '../../shared/use-cases/check-consent.ts';
+import { createUnsubscribeLink, unsubscribeLinkInputSchema } from '../../shared/use-cases/create-unsubscribe-link.ts';
 import { getContactConsent } from '../../shared/use-cases/get-contact-consent.ts';
 import { setConsentSchema, setContactConsent } from '../../shared/use-cases/set-contact-consent.ts';
 import type { RouteKey } from '../../shared/manifest.ts';
@@ -29,6 +30,8 @@ type Account = { accountId: string; keyId: string };
 type AccountRoute = (event: HttpEvent, account: Account) => Promise<HttpResult>;
 
 const createAccountSchema = z.strictObject({ name: z.string().trim().min(1).max(120) });
+/** Rotation takes no options today; a body, when sent, must be an empty JSON object. */
+const rotateKeySchema = z.strictObject({});
 const eventsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(64).optional(),
@@ -109,6 +112,17 @@ const accountRoutes: Partial<Record<RouteKey, AccountRoute>> = {
     const query = validate(eventsQuerySchema, event.queryStringParameters ?? {}, 'query');
     const page = await stores.consentStore.listEvents(accountId, contact, { ...query, nowMs: now().getTime() });
     return json(200, { contact, ...page });
+  },
+
+  'POST /v1/unsubscribe-links': async (event, { accountId }) => {
+    const body = parseJsonBody(event, unsubscribeLinkInputSchema);
+    return json(200, await createUnsubscribeLink({ ...stores, now, publicBaseUrl: config.publicBaseUrl }, { accountId, body }));
+  },
+
+  'POST /v1/unsubscribe-keys': async (event, { accountId }) => {
+    if (event.body !== undefined && event.body !== '') parseJsonBody(event, rotateKeySchema);
+    const { keyId, createdAt } = await stores.unsubscribeKeyStore.rotate(accountId, now());
+    return json(201, { keyId, createdAt });
   },
 };
 

@@ -28,8 +28,48 @@ export const DEFAULT_VISIBILITY_TIMEOUT = Duration.seconds(60);
 /** Dead letters wait for a human, so they stay as long as SQS allows. */
 const DEAD_LETTER_RETENTION = Duration.days(14);
 
-/** The SMS service principal that publishes two-way SMS to the topic. */
+/** The SMS service principal that publishes two-way SMS and SMS events to the topics. */
 export const SMS_VOICE_PRINCIPAL = 'sms-voice.amazonaws.com';
+/** SES publishes receipt-rule (inbound mail) and feedback (bounce, complaint) notifications. */
+export const SES_PRINCIPAL = 'ses.amazonaws.com';
+
+/** Each SNS topic of the manifest: its name, who may publish to it, and what to tell the operator. */
+export const TOPICS: Readonly<
+  Record<TopicName, { readonly constructId: string; readonly suffix: string; readonly displayName: string; readonly publisher: string; readonly output: string; readonly outputDescription: string }>
+> = {
+  awsSmsInbound: {
+    constructId: 'awsSmsInboundTopic',
+    suffix: 'aws-sms-inbound',
+    displayName: 'optgate inbound two-way SMS',
+    publisher: SMS_VOICE_PRINCIPAL,
+    output: 'AwsSmsInboundTopicArn',
+    outputDescription: 'SNS topic to select as the two-way SMS destination of your AWS End User Messaging numbers',
+  },
+  awsSmsEvents: {
+    constructId: 'awsSmsEventsTopic',
+    suffix: 'aws-sms-events',
+    displayName: 'optgate SMS events',
+    publisher: SMS_VOICE_PRINCIPAL,
+    output: 'AwsSmsEventsTopicArn',
+    outputDescription: 'SNS topic for the SNS event destination (TEXT_ALL or TEXT_BLOCKED) of your AWS End User Messaging configuration set',
+  },
+  sesInbound: {
+    constructId: 'sesInboundTopic',
+    suffix: 'ses-inbound',
+    displayName: 'optgate inbound email',
+    publisher: SES_PRINCIPAL,
+    output: 'SesInboundTopicArn',
+    outputDescription: 'SNS topic for the SNS action (encoding UTF-8) of your SES receipt rule for the lines and unsubscribe addresses',
+  },
+  sesFeedback: {
+    constructId: 'sesFeedbackTopic',
+    suffix: 'ses-feedback',
+    displayName: 'optgate email feedback',
+    publisher: SES_PRINCIPAL,
+    output: 'SesFeedbackTopicArn',
+    outputDescription: 'SNS topic for the bounce and complaint notifications of your SES identities (or a configuration set event destination)',
+  },
+};
 
 /**
  * AWS's guidance for Lambda event sources: at least six times the function timeout plus the batching
@@ -83,15 +123,15 @@ export class StatefulStack extends Stack {
     });
 
     this.queues = this.createQueues(config.stage, functions);
-    this.topics = { awsSmsInbound: this.createAwsSmsInboundTopic(config.stage) };
+    const topicNames = Object.keys(TOPICS) as TopicName[];
+    this.topics = Object.fromEntries(topicNames.map((name) => [name, this.createTopic(config.stage, name)])) as Record<TopicName, sns.Topic>;
 
     for (const [name, queue] of Object.entries(this.queues)) {
       new CfnOutput(this, `${name}QueueUrl`, { value: queue.queueUrl, description: `URL of ${queue.node.id}` });
     }
-    new CfnOutput(this, 'AwsSmsInboundTopicArn', {
-      value: this.topics.awsSmsInbound.topicArn,
-      description: 'SNS topic to select as the two-way SMS destination of your AWS End User Messaging numbers',
-    });
+    for (const name of topicNames) {
+      new CfnOutput(this, TOPICS[name].output, { value: this.topics[name].topicArn, description: TOPICS[name].outputDescription });
+    }
   }
 
   private createQueues(stage: string, functions: readonly FunctionDefinition[]): Record<QueueName, sqs.Queue> {
@@ -116,20 +156,21 @@ export class StatefulStack extends Stack {
     return created as Record<QueueName, sqs.Queue>;
   }
 
-  /** AWS End User Messaging publishes inbound SMS here; the inbound-aws-sms function subscribes. */
-  private createAwsSmsInboundTopic(stage: string): sns.Topic {
-    const topic = new sns.Topic(this, 'awsSmsInboundTopic', {
-      topicName: `${stage}-optgate-aws-sms-inbound`,
-      displayName: 'optgate inbound two-way SMS',
+  /** A provider service publishes here (and nobody else); the manifest's functions subscribe. */
+  private createTopic(stage: string, name: TopicName): sns.Topic {
+    const { constructId, suffix, displayName, publisher } = TOPICS[name];
+    const topic = new sns.Topic(this, constructId, {
+      topicName: `${stage}-optgate-${suffix}`,
+      displayName,
       enforceSSL: true,
     });
     topic.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AllowEndUserMessagingSmsToPublish',
-        principals: [new iam.ServicePrincipal(SMS_VOICE_PRINCIPAL)],
+        sid: publisher === SES_PRINCIPAL ? 'AllowSesToPublish' : 'AllowEndUserMessagingSmsToPublish',
+        principals: [new iam.ServicePrincipal(publisher)],
         actions: ['sns:Publish'],
         resources: [topic.topicArn],
-        // Only on behalf of this account's numbers (confused-deputy protection).
+        // Only on behalf of this account's numbers and identities (confused-deputy protection).
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
     );

@@ -3,7 +3,7 @@
  * and the triggers (SNS, SQS, schedules). Holds no data; the stateful stack's resources come in as props.
  */
 
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -99,6 +99,16 @@ export const QUEUE_URL_ENV: Readonly<Record<QueueName, string>> = {
   outboundDlq: ENV.outboundDlqUrl,
 };
 
+/**
+ * SNS-triggered functions verify every message's signature and accept only the topics they
+ * subscribe to: their ARNs, comma-separated (empty for functions without SNS triggers).
+ */
+export function snsTopicArnsEnv(fn: FunctionDefinition, topics: Readonly<Record<TopicName, sns.ITopic>>): Record<string, string> {
+  const names = [...new Set(fn.triggers.flatMap((trigger) => (trigger.kind === 'sns' ? [trigger.topic] : [])))];
+  if (names.length === 0) return {};
+  return { [ENV.snsTopicArns]: Fn.join(',', names.map((name) => topics[name].topicArn)) };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The stack
 // ---------------------------------------------------------------------------------------------------
@@ -168,6 +178,7 @@ export class StatelessStack extends Stack {
           // The hash only: the key itself is never deployed.
           [ENV.operatorKeySha256]: config.operatorKeySha256,
           ...Object.fromEntries([...new Set(definition.sendsTo)].map((queue) => [QUEUE_URL_ENV[queue], props.queues[queue].queueUrl])),
+          ...snsTopicArnsEnv(definition, props.topics),
         },
       });
       this.grantManifestPermissions(fn, definition, props);
@@ -182,6 +193,14 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'TwilioWebhookUrl', {
       value: `${this.publicBaseUrl}/webhooks/twilio`,
       description: 'Set as "A message comes in" webhook (HTTP POST) of your Twilio numbers / messaging services',
+    });
+    new CfnOutput(this, 'TwilioStatusCallbackUrl', {
+      value: `${this.publicBaseUrl}/webhooks/twilio/status`,
+      description: 'Set as the status callback URL (HTTP POST) of your Twilio messaging services or outbound messages',
+    });
+    new CfnOutput(this, 'WhatsAppWebhookUrl', {
+      value: `${this.publicBaseUrl}/webhooks/whatsapp`,
+      description: 'Callback URL of your Meta app (WhatsApp > Configuration), with the verify token of your lines; subscribe to messages and user_preferences',
     });
   }
 

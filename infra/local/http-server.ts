@@ -3,8 +3,10 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { FUNCTIONS, type FunctionDefinition, type TopicName } from '../../shared/manifest.ts';
 import { toHttpApiEvent } from './api-gateway-event.ts';
 import type { createFakeAwsSmsApi } from './fake-aws-sms-api.ts';
+import type { createFakeWhatsAppCloudApi } from './fake-whatsapp-cloud-api.ts';
 import type { createLambdaRuntime } from './lambda-runtime.ts';
 import type { QueueRecorder } from './queue-recorder.ts';
+import { LOCAL_SNS_CERTIFICATE_FILE, type LocalSnsSigner } from './local-sns-signer.ts';
 import { createRouteMatcher } from './route-matcher.ts';
 import { toSnsEvent } from './sns-delivery.ts';
 
@@ -14,14 +16,30 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const ASYNC_ATTEMPTS = 3;
 
 export const FAKE_AWS_SMS_API_PATH = '/local/aws/sms-voice';
+/** The fake WhatsApp Cloud API; WHATSAPP_GRAPH_API_BASE_URL points here with a version segment. */
+export const FAKE_WHATSAPP_API_PATH = '/local/whatsapp-graph';
+/** Where the functions' SNS certificate source fetches the local signing certificate (SNS_CERTIFICATE_BASE_URL). */
+export const LOCAL_SNS_CERTIFICATES_PATH = '/local/sns-certificates';
 
 export interface LocalServerDeps {
   runtime: ReturnType<typeof createLambdaRuntime>;
   fakeAwsSmsApi: ReturnType<typeof createFakeAwsSmsApi>;
+  fakeWhatsAppApi: ReturnType<typeof createFakeWhatsAppCloudApi>;
+  snsSigner: LocalSnsSigner;
   topicArns: Record<TopicName, string>;
   /** Present when the stack records the gate's output queues (tests). */
   recorder?: QueueRecorder;
   log: (line: string) => void;
+}
+
+/** SES receipt-rule notifications go to the inbound topic; everything else SES sends is feedback. */
+function sesTopicOf(body: string): TopicName {
+  try {
+    const parsed = JSON.parse(body) as { notificationType?: unknown; eventType?: unknown };
+    return parsed.notificationType === 'Received' ? 'sesInbound' : 'sesFeedback';
+  } catch {
+    return 'sesFeedback';
+  }
 }
 
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -57,9 +75,13 @@ function subscriberOf(topic: TopicName): FunctionDefinition {
 export function createLocalHttpServer(deps: LocalServerDeps): Server {
   const matchRoute = createRouteMatcher();
 
-  async function deliverSns(topic: TopicName, message: string, timestamp: Date): Promise<{ snsMessageId: string; attempts: number }> {
+  async function deliverSns(
+    topic: TopicName,
+    message: string,
+    options: { timestamp?: Date; subject?: string; tamper?: boolean } = {},
+  ): Promise<{ snsMessageId: string; attempts: number }> {
     const fn = subscriberOf(topic);
-    const event = toSnsEvent(message, deps.topicArns[topic], timestamp);
+    const event = toSnsEvent(message, deps.topicArns[topic], deps.snsSigner, options);
     const snsMessageId = event.Records[0]?.Sns.MessageId ?? '';
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -82,7 +104,7 @@ export function createLocalHttpServer(deps: LocalServerDeps): Server {
         send(response, 400, { error: { code: 'validation_failed', message: 'timestamp must be ISO 8601' } });
         return true;
       }
-      const result = await deliverSns('awsSmsInbound', body.toString('utf8'), timestamp);
+      const result = await deliverSns('awsSmsInbound', body.toString('utf8'), { timestamp });
       send(response, 202, { delivered: true, ...result });
       return true;
     }
@@ -91,6 +113,50 @@ export function createLocalHttpServer(deps: LocalServerDeps): Server {
       const messageId = url.searchParams.get('messageId') ?? undefined;
       const contains = url.searchParams.get('contains') ?? undefined;
       send(response, 200, { messages: deps.recorder.find({ messageId, contains }) });
+      return true;
+    }
+    if (route === 'POST /local/aws-sms-events') {
+      const result = await deliverSns('awsSmsEvents', body.toString('utf8'), { tamper: url.searchParams.get('tamper') === '1' });
+      send(response, 202, { delivered: true, topic: 'awsSmsEvents', ...result });
+      return true;
+    }
+    if (route === 'POST /local/ses') {
+      // The SES notification JSON, delivered to the topic SES would publish it to, signed as SNS signs.
+      const message = body.toString('utf8');
+      const topic = sesTopicOf(message);
+      const result = await deliverSns(topic, message, {
+        ...(topic === 'sesInbound' ? { subject: 'Amazon SES Email Receipt Notification' } : {}),
+        tamper: url.searchParams.get('tamper') === '1',
+      });
+      send(response, 202, { delivered: true, topic, ...result });
+      return true;
+    }
+    if (route === `GET ${LOCAL_SNS_CERTIFICATES_PATH}/${LOCAL_SNS_CERTIFICATE_FILE}`) {
+      response.writeHead(200, { 'content-type': 'application/x-pem-file' });
+      response.end(deps.snsSigner.certificatePem);
+      return true;
+    }
+    if (route === 'GET /local/sent-whatsapp') {
+      send(response, 200, { messages: deps.fakeWhatsAppApi.sent });
+      return true;
+    }
+    if (route === 'POST /local/sent-whatsapp/fail-next') {
+      const count = Number(url.searchParams.get('count') ?? '1');
+      if (!Number.isInteger(count) || count < 0 || count > 100) {
+        send(response, 400, { error: { code: 'validation_failed', message: 'count must be an integer from 0 to 100' } });
+        return true;
+      }
+      deps.fakeWhatsAppApi.failNext(count);
+      send(response, 200, { failNext: count });
+      return true;
+    }
+    if (request.method === 'POST' && url.pathname.startsWith(`${FAKE_WHATSAPP_API_PATH}/`)) {
+      const result = deps.fakeWhatsAppApi.handle(
+        url.pathname.slice(FAKE_WHATSAPP_API_PATH.length),
+        request.headers.authorization,
+        body.toString('utf8'),
+      );
+      send(response, result.status, result.body);
       return true;
     }
     if (route === 'GET /local/sent-sms') {

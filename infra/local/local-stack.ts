@@ -9,9 +9,12 @@ import { createSqsServer } from 'local-aws-sqs';
 import { ENV } from '../../shared/config/service-config.ts';
 import { FUNCTIONS, type FunctionDefinition, type QueueName } from '../../shared/manifest.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
+import type { TopicName } from '../../shared/manifest.ts';
 import { createFakeAwsSmsApi } from './fake-aws-sms-api.ts';
-import { createLocalHttpServer, FAKE_AWS_SMS_API_PATH } from './http-server.ts';
+import { createFakeWhatsAppCloudApi } from './fake-whatsapp-cloud-api.ts';
+import { createLocalHttpServer, FAKE_AWS_SMS_API_PATH, FAKE_WHATSAPP_API_PATH, LOCAL_SNS_CERTIFICATES_PATH } from './http-server.ts';
 import { createLambdaRuntime } from './lambda-runtime.ts';
+import { createLocalSnsSigner } from './local-sns-signer.ts';
 import { provisionQueues, provisionTable } from './provision.ts';
 import { startQueueRecorder, type QueueRecorder } from './queue-recorder.ts';
 import { startSqsEventSource, type RunningEventSource } from './sqs-event-source.ts';
@@ -48,6 +51,14 @@ export interface LocalStack {
 
 export const LOCAL_TABLE_NAME = 'optgate';
 const LOCAL_REGION = 'us-east-1';
+
+/** The topics the local stack plays SNS for (in AWS the CDK app creates them). */
+const LOCAL_TOPIC_ARNS: Record<TopicName, string> = {
+  awsSmsInbound: `arn:aws:sns:${LOCAL_REGION}:000000000000:optgate-aws-sms-inbound`,
+  awsSmsEvents: `arn:aws:sns:${LOCAL_REGION}:000000000000:optgate-aws-sms-events`,
+  sesInbound: `arn:aws:sns:${LOCAL_REGION}:000000000000:optgate-ses-inbound`,
+  sesFeedback: `arn:aws:sns:${LOCAL_REGION}:000000000000:optgate-ses-feedback`,
+};
 
 /** A stable operator key per data folder, so a restart keeps the key that was printed before. */
 function resolveAdminKey(options: LocalStackOptions): string {
@@ -94,6 +105,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
       AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: `http://127.0.0.1:${options.port}${FAKE_AWS_SMS_API_PATH}`,
+      [ENV.whatsappGraphApiBaseUrl]: `http://127.0.0.1:${options.port}${FAKE_WHATSAPP_API_PATH}/v23.0`,
+      [ENV.snsTopicArns]: Object.values(LOCAL_TOPIC_ARNS).join(','),
+      [ENV.snsCertificateBaseUrl]: `http://127.0.0.1:${options.port}${LOCAL_SNS_CERTIFICATES_PATH}`,
       [ENV.tableName]: LOCAL_TABLE_NAME,
       [ENV.publicBaseUrl]: publicBaseUrl,
       [ENV.operatorKeySha256]: createHash('sha256').update(adminApiKey).digest('hex'),
@@ -153,8 +167,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const server = createLocalHttpServer({
       runtime,
       fakeAwsSmsApi: createFakeAwsSmsApi(),
-      topicArns: { awsSmsInbound: `arn:aws:sns:${LOCAL_REGION}:000000000000:optgate-aws-sms-inbound` },
       recorder,
+      fakeWhatsAppApi: createFakeWhatsAppCloudApi(),
+      snsSigner: createLocalSnsSigner(LOCAL_REGION),
+      topicArns: LOCAL_TOPIC_ARNS,
       log,
     });
     await new Promise<void>((done, fail) => {

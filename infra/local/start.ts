@@ -37,6 +37,8 @@ console.log(
     `  Twilio webhook  ${stack.publicBaseUrl}/webhooks/twilio`,
     `  AWS two-way SMS POST ${stack.baseUrl}/local/aws-sms  (raw two-way JSON, delivered as SNS would)`,
     `  outbound queue  ${stack.queueUrls.outbound}  (the gate runs on it; results on optgate-dispatch / -suppressed / -outbound-dlq)`,
+    `  WhatsApp webhook ${stack.publicBaseUrl}/webhooks/whatsapp  (replies: GET ${stack.baseUrl}/local/sent-whatsapp)`,
+    `  SES / SMS events POST ${stack.baseUrl}/local/ses, ${stack.baseUrl}/local/aws-sms-events  (signed as SNS would)`,
     '  Ctrl-C stops everything.',
   ].join('\n'),
 );

@@ -18,6 +18,12 @@ export const ENV = {
   dynamoDbRequestTimeoutMs: 'OPTGATE_DYNAMODB_REQUEST_TIMEOUT_MS',
   /** Seconds the gate and the check API reuse settings, lines and erasure keys (default 30). */
   cacheTtlSeconds: 'OPTGATE_CACHE_TTL_SECONDS',
+  /** WhatsApp Cloud API base URL with its version (default https://graph.facebook.com/v23.0). */
+  whatsappGraphApiBaseUrl: 'WHATSAPP_GRAPH_API_BASE_URL',
+  /** Comma-separated SNS topic ARNs whose messages an SNS-triggered function accepts. */
+  snsTopicArns: 'SNS_TOPIC_ARNS',
+  /** Optional: where SNS signing certificates are fetched from instead of their https://sns.<region>.amazonaws.com URL. */
+  snsCertificateBaseUrl: 'SNS_CERTIFICATE_BASE_URL',
 } as const;
 
 const serviceConfigSchema = z

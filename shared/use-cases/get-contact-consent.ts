@@ -1,10 +1,13 @@
 import type { Stores } from '../adapters/dynamodb/stores.ts';
 import { CHANNEL_SCOPE, CHANNELS, type Channel, type ReportedStatus } from '../domain/channels.ts';
 import type { ConsentRecord } from '../domain/consent/consent-record.ts';
+import type { Suppression } from '../domain/email/email-suppression.ts';
 import { effectiveStatus, type EffectiveStatus } from '../domain/consent/effective-status.ts';
 
 export interface RecordView {
   status: ReportedStatus;
+  /** Present when the record concerns one category only (`marketing`: a marketing-only opt-out / opt-in). */
+  category?: ConsentRecord['category'];
   occurredAt?: string;
   source?: string;
   evidence?: ConsentRecord['evidence'];
@@ -21,6 +24,8 @@ export interface ContactConsentView {
     effective: EffectiveStatus;
   })[];
   channels: (RecordView & { channel: Channel; defaultStatus: string })[];
+  /** Email complaints and hard bounces: they block every email to the address. */
+  suppressions: (Omit<Suppression, 'evidence'> & { channel: Channel })[];
 }
 
 /**
@@ -33,10 +38,11 @@ export async function getContactConsent(
   contact: string,
   now: Date,
 ): Promise<ContactConsentView> {
-  const [lines, records, settings] = await Promise.all([
+  const [lines, records, settings, emailSuppression] = await Promise.all([
     deps.lineStore.listLines(accountId),
     deps.consentStore.getRecords(accountId, contact, now.getTime()),
     deps.accountStore.getSettings(accountId),
+    contact.includes('@') ? deps.consentStore.getSuppression(accountId, contact, 'email', now.getTime()) : undefined,
   ]);
   const recordFor = (channel: Channel, scope: string) =>
     records.find((record) => record.channel === channel && record.scope === scope);
@@ -62,6 +68,9 @@ export async function getContactConsent(
       ...recordView(recordFor(channel, CHANNEL_SCOPE)),
       defaultStatus: settings.channels[channel].defaultStatus,
     })),
+    suppressions: emailSuppression
+      ? [{ channel: 'email', reason: emailSuppression.reason, occurredAt: emailSuppression.occurredAt, eventId: emailSuppression.eventId }]
+      : [],
   };
 }
 
@@ -69,6 +78,7 @@ function recordView(record: ConsentRecord | undefined): RecordView {
   if (!record) return { status: 'not_defined' };
   return {
     status: record.status,
+    ...(record.category ? { category: record.category } : {}),
     occurredAt: record.occurredAt,
     source: record.source,
     evidence: record.evidence,

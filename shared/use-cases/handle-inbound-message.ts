@@ -20,6 +20,8 @@ export interface InboundMessage {
   route: LineRoute;
   from: string;
   text: string;
+  /** A button payload or interactive reply id (WhatsApp): matched against the rules when the text matches none. */
+  payload?: string;
   occurredAt: string;
   /** The provider already acted on an opt-out keyword and replied itself (Twilio Advanced Opt-Out's OptOutType). */
   providerOptOutType?: 'STOP' | 'START' | 'HELP';
@@ -57,13 +59,11 @@ export async function handleInboundMessage(deps: InboundDeps, message: InboundMe
     deps.accountStore.getSettings(route.accountId),
     deps.ruleStore.listRules(route.accountId),
   ]);
-  const evaluation = evaluateKeywords({
-    text: message.text,
-    channel: message.channel,
-    lineId: route.lineId,
-    customRules,
-    brand: route.brandName ?? settings.brandName,
-  });
+  const evaluate = (text: string) =>
+    evaluateKeywords({ text, channel: message.channel, lineId: route.lineId, customRules, brand: route.brandName ?? settings.brandName });
+  const textEvaluation = evaluate(message.text);
+  const payloadEvaluation = textEvaluation.match || message.payload === undefined ? undefined : evaluate(message.payload);
+  const evaluation = payloadEvaluation?.match ? payloadEvaluation : textEvaluation;
   const match = evaluation.match ?? providerOptOutMatch(message.providerOptOutType);
   const providerReplied = message.providerOptOutType !== undefined;
   const retentionMonths = settings.retention.dataMonths;
@@ -73,6 +73,7 @@ export async function handleInboundMessage(deps: InboundDeps, message: InboundMe
     lineId: route.lineId,
     lineAddress: route.address,
     text: message.text.slice(0, 1600),
+    ...(message.payload !== undefined ? { payload: message.payload.slice(0, 256) } : {}),
     ...(match ? { ruleId: match.rule.ruleId, keyword: match.rule.keyword } : {}),
     ...(message.providerOptOutType ? { providerOptOutType: message.providerOptOutType } : {}),
   };

@@ -3,6 +3,8 @@ import type { ConsentStore, InboundMarker } from '../adapters/dynamodb/consent-s
 import { applyConsentEvent, type ConsentDecision } from '../domain/consent/apply-consent-event.ts';
 import type { AuditEvent } from '../domain/consent/audit-event.ts';
 import type { ConsentChange, ConsentRecord } from '../domain/consent/consent-record.ts';
+import type { Channel } from '../domain/channels.ts';
+import type { Suppression } from '../domain/email/email-suppression.ts';
 import { expiresAtFor } from '../domain/retention/expires-at.ts';
 
 export interface RecordConsentChangeInput {
@@ -12,6 +14,8 @@ export interface RecordConsentChangeInput {
   retentionMonths: number;
   /** For provider messages: makes a redelivery a no-op. The marker can depend on the decision (no reply when superseded). */
   idempotency?: { provider: string; providerMessageId: string; marker: (decision: ConsentDecision) => Omit<InboundMarker, 'provider' | 'providerMessageId' | 'eventId'> };
+  /** Written with the change, whatever its effect (a complaint suppresses even if a newer opt-in exists). */
+  suppression?: { channel: Channel; reason: Suppression['reason'] };
 }
 
 export type RecordConsentChangeResult =
@@ -64,6 +68,7 @@ export async function recordConsentChange(
       status: change.status,
       previousStatus: decision.previousStatus,
       effect: decision.effect,
+      ...(change.category ? { category: change.category } : {}),
       occurredAt: change.occurredAt,
       recordedAt,
       source: change.source,
@@ -84,6 +89,14 @@ export async function recordConsentChange(
       event,
       record: record ? { next: record, expectedVersion: current?.version } : undefined,
       marker,
+      ...(input.suppression
+        ? {
+            suppression: {
+              channel: input.suppression.channel,
+              value: { reason: input.suppression.reason, occurredAt: change.occurredAt, eventId, evidence: change.evidence },
+            },
+          }
+        : {}),
       expiresAt: expiresAtFor(recordedAt, input.retentionMonths),
       nowSeconds: Math.floor(now.getTime() / 1000),
     });

@@ -50,7 +50,7 @@ export function uniquePhone(): string {
 
 export async function createLine(
   key: string,
-  line: { channel?: string; address?: string; provider?: string; credentials?: Record<string, string>; name?: string },
+  line: { channel?: string; address?: string; provider?: string; providerId?: string; credentials?: Record<string, string>; name?: string },
 ): Promise<{ lineId: string; address: string; channel: string }> {
   const response = await api<{ lineId: string; address: string; channel: string }>('POST', '/v1/lines', {
     key,

@@ -9,6 +9,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { Channel } from '../../domain/channels.ts';
 import type { AuditEvent } from '../../domain/consent/audit-event.ts';
 import type { ConsentRecord } from '../../domain/consent/consent-record.ts';
+import type { Suppression } from '../../domain/email/email-suppression.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import { isExpired } from '../../domain/retention/expires-at.ts';
 import { keys, SK_PREFIX } from './table-keys.ts';
@@ -32,6 +33,11 @@ export interface ConsentWrite {
   /** The new state, with the version that was read (undefined when there was no record). */
   record?: { next: ConsentRecord; expectedVersion: number | undefined };
   marker?: InboundMarker;
+  /**
+   * An email suppression (complaint, hard bounce), written in the same transaction. Unconditional:
+   * a later report replaces an earlier one, and both reasons block every email alike.
+   */
+  suppression?: { channel: Channel; value: Suppression };
   expiresAt: number;
   /** Epoch seconds; an expired record not yet removed by TTL counts as absent. */
   nowSeconds: number;
@@ -66,6 +72,20 @@ export class ConsentStore {
     return toRecord(Item);
   }
 
+  /** The contact's suppression on a channel (email complaints and hard bounces), if any. */
+  async getSuppression(accountId: string, contact: string, channel: Channel, nowMs: number): Promise<Suppression | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.suppression(accountId, contact, channel), ConsistentRead: true }),
+    );
+    if (!Item || isExpired(Item.expiresAt as number | undefined, nowMs)) return undefined;
+    return {
+      reason: Item.reason as Suppression['reason'],
+      occurredAt: String(Item.occurredAt),
+      eventId: String(Item.eventId),
+      evidence: (Item.evidence ?? {}) as Suppression['evidence'],
+    };
+  }
+
   async getInboundMarker(accountId: string, contact: string, provider: string, messageId: string): Promise<InboundMarker | undefined> {
     const { Item } = await this.db.send(
       new GetCommand({
@@ -83,7 +103,7 @@ export class ConsentStore {
    * `conflict`: someone changed the state since it was read (the caller re-reads and retries).
    */
   async commit(write: ConsentWrite): Promise<CommitResult> {
-    const { accountId, contact, event, record, marker, expiresAt, nowSeconds } = write;
+    const { accountId, contact, event, record, marker, suppression, expiresAt, nowSeconds } = write;
     const items = [];
     if (marker) {
       items.push({
@@ -117,6 +137,22 @@ export class ConsentStore {
           ...(expectedVersion === undefined
             ? { ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now', ExpressionAttributeValues: { ':now': nowSeconds } }
             : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': expectedVersion } }),
+        },
+      });
+    }
+    if (suppression) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...keys.suppression(accountId, contact, suppression.channel),
+            type: 'suppression',
+            accountId,
+            contact,
+            channel: suppression.channel,
+            ...suppression.value,
+            expiresAt,
+          },
         },
       });
     }
@@ -217,6 +253,7 @@ function toRecord(item: Record<string, unknown>): ConsentRecord {
     channel: item.channel as Channel,
     scope: String(item.scope),
     status: item.status as ConsentRecord['status'],
+    ...(item.category === 'marketing' ? { category: 'marketing' as const } : {}),
     occurredAt: String(item.occurredAt),
     source: item.source as ConsentRecord['source'],
     evidence: (item.evidence ?? {}) as ConsentRecord['evidence'],

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import {
   GetCommand,
+  QueryCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -66,6 +68,8 @@ export class LineStore {
       credentials: input.credentials ?? {},
     };
     const routeAddresses = [input.address, ...(input.providerId ? [input.providerId] : [])];
+    const verifyToken = input.provider === 'meta' ? input.credentials?.verifyToken : undefined;
+    const verifyTokenSha256 = verifyToken ? sha256Hex(verifyToken) : undefined;
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -73,10 +77,20 @@ export class LineStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...keys.line(accountId, lineId), type: 'line', accountId, ...line },
+                Item: { ...keys.line(accountId, lineId), type: 'line', accountId, ...line, verifyTokenSha256 },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
+            ...(verifyTokenSha256
+              ? [
+                  {
+                    Put: {
+                      TableName: this.tableName,
+                      Item: { ...keys.whatsappVerifyToken(verifyTokenSha256, accountId, lineId), type: 'verifyToken', accountId, lineId },
+                    },
+                  },
+                ]
+              : []),
             ...routeAddresses.map((address) => ({
               Put: {
                 TableName: this.tableName,
@@ -111,13 +125,18 @@ export class LineStore {
   }
 
   async deleteLine(accountId: string, lineId: string): Promise<void> {
-    const line = await this.getLine(accountId, lineId);
-    if (!line) throw new NotFoundError(`No line ${lineId}`);
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.line(accountId, lineId) }));
+    if (!Item) throw new NotFoundError(`No line ${lineId}`);
+    const line = toLine(Item);
+    const verifyTokenSha256 = typeof Item.verifyTokenSha256 === 'string' ? Item.verifyTokenSha256 : undefined;
     const routeAddresses = [line.address, ...(line.providerId ? [line.providerId] : [])];
     await this.db.send(
       new TransactWriteCommand({
         TransactItems: [
           { Delete: { TableName: this.tableName, Key: keys.line(accountId, lineId) } },
+          ...(verifyTokenSha256
+            ? [{ Delete: { TableName: this.tableName, Key: keys.whatsappVerifyToken(verifyTokenSha256, accountId, lineId) } }]
+            : []),
           ...routeAddresses.map((address) => ({
             Delete: {
               TableName: this.tableName,
@@ -130,6 +149,30 @@ export class LineStore {
         ],
       }),
     );
+  }
+
+  /**
+   * Meta's verification handshake: true when some WhatsApp Cloud API line was registered with this
+   * verify token. A Query on the token's own partition, never a scan.
+   */
+  async isWhatsAppVerifyToken(verifyToken: string): Promise<boolean> {
+    const { Items } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.whatsappVerifyToken(sha256Hex(verifyToken), '', '').pk },
+        Limit: 1,
+      }),
+    );
+    return (Items?.length ?? 0) > 0;
+  }
+
+  /** The email line of an address: the line registered for that exact address, else the one for its domain. */
+  async findEmailRoute(address: string): Promise<LineRoute | undefined> {
+    const normalized = address.trim().toLowerCase();
+    const at = normalized.lastIndexOf('@');
+    if (at <= 0 || at === normalized.length - 1) return undefined;
+    return (await this.findRoute('email', normalized)) ?? (await this.findRoute('email', normalized.slice(at + 1)));
   }
 
   /** Inbound routing: the line a provider posted to, with its credentials. */
@@ -160,4 +203,8 @@ function toLine(item: Record<string, unknown>): Line {
     createdAt: String(item.createdAt),
     hasCredentials: item.hasCredentials === true,
   };
+}
+
+function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
 }

@@ -19,8 +19,20 @@ import type { Channel } from '../../domain/channels.ts';
  * | message history | A#{account}#C#{contact}     | MSG#{messageKey}                 |
  * | outbound message| A#{account}#C#{contact}     | MSG#OUT#{messageId}  (gate)      |
  * | suppression     | A#{account}#C#{contact}     | SUPPRESSION#{channel}            |
+ * | unsubscribe key | A#{account}                 | SECRET#UNSUBSCRIBE#{keyId}       |
+ * | WA verify token | VERIFY#whatsapp#{sha256}    | A#{account}#L#{lineId}           |
  * | erasure key     | A#{account}                 | SECRET#ERASURE                   |
  * | tombstone       | A#{account}#ERASED#{hmac}   | TOMBSTONE                        |
+ *
+ * Consent categories (read by the outbound gate with BatchGetItem, by key):
+ * - A marketing-only opt-out or opt-in (WhatsApp `user_preferences` stop / resume, WhatsApp error
+ *   131050) is the ordinary line record `CONSENT#whatsapp#{lineId}` with the attribute
+ *   `category: 'marketing'`. Without `category` a record covers every message. A marketing-only
+ *   opt-out never narrows a full opt-out already stored (see applyConsentEvent).
+ * - An email suppression (complaint, hard bounce) is the item `SUPPRESSION#email` in the contact's
+ *   partition, attributes `reason` ('complaint' | 'hard_bounce'), `occurredAt`, `eventId`,
+ *   `evidence`, `expiresAt`: it blocks every email, whatever the category. A complaint also writes an
+ *   opt-out on `CONSENT#email#*` (source `provider`).
  *
  * Items that expire also carry the byExpiry index attributes (expiryIndexAttributes) so the sweep
  * finds them by day without scanning the table.
@@ -56,6 +68,17 @@ export const keys = {
     pk: keys.contactPartition(accountId, contact),
     sk: `SUPPRESSION#${channel}`,
   }),
+  /** Per-account keys that sign one-click unsubscribe tokens; the key id travels in the token, so keys can rotate. */
+  unsubscribeKey: (accountId: string, keyId: string) => ({ pk: `A#${accountId}`, sk: `SECRET#UNSUBSCRIBE#${keyId}` }),
+  /**
+   * Meta's webhook verification handshake names only the verify token: one item per line that uses
+   * it, under the token's hash, so the handshake is a Query on one partition (never a scan). Lines
+   * of one Meta app share the token, hence one item per line.
+   */
+  whatsappVerifyToken: (tokenSha256: string, accountId: string, lineId: string) => ({
+    pk: `VERIFY#whatsapp#${tokenSha256}`,
+    sk: `A#${accountId}#L#${lineId}`,
+  }),
   erasureKey: (accountId: string) => ({ pk: `A#${accountId}`, sk: 'SECRET#ERASURE' }),
   /** Keyed by HMAC(account erasure key, contact): blocks marketing after erasure without keeping the address. */
   tombstone: (accountId: string, contactHmac: string) => ({ pk: `A#${accountId}#ERASED#${contactHmac}`, sk: 'TOMBSTONE' }),
@@ -84,4 +107,5 @@ export const SK_PREFIX = {
   inbound: 'INBOUND#',
   message: 'MSG#',
   suppression: 'SUPPRESSION#',
+  unsubscribeKey: 'SECRET#UNSUBSCRIBE#',
 } as const;

@@ -1,4 +1,4 @@
-import type { ReportedStatus } from '../channels.ts';
+import type { ConsentCategory, ReportedStatus } from '../channels.ts';
 import type { ConsentChange, ConsentRecord } from './consent-record.ts';
 
 /**
@@ -24,9 +24,23 @@ export function applyConsentEvent(current: ConsentRecord | undefined, change: Co
   if (Date.parse(change.occurredAt) < Date.parse(current.occurredAt)) {
     return { effect: 'superseded', previousStatus: current.status };
   }
+  const { category: _requested, ...rest } = change;
+  const category = nextCategory(current, change);
   return {
     effect: current.status === change.status ? 'confirmed' : 'changed',
     previousStatus: current.status,
-    next: { ...change, version: current.version + 1 },
+    next: { ...rest, ...(category ? { category } : {}), version: current.version + 1 },
   };
+}
+
+/**
+ * One record per (contact, channel, scope) holds both kinds of opt-out. A full opt-out (STOP) already
+ * covers marketing, so a later marketing-only opt-out must not narrow it to marketing: the person
+ * would start receiving service messages again without having asked for them. Any other change sets
+ * its own category (a full STOP after "stop promotions" widens it; an opt-in replaces either).
+ */
+function nextCategory(current: ConsentRecord, change: ConsentChange): ConsentCategory | undefined {
+  const narrowsFullOptOut =
+    change.category !== undefined && change.status === 'opted_out' && current.status === 'opted_out' && current.category === undefined;
+  return narrowsFullOptOut ? undefined : change.category;
 }

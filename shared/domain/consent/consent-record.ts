@@ -1,4 +1,4 @@
-import type { Channel, ConsentSource, ConsentStatus } from '../channels.ts';
+import type { Channel, ConsentCategory, ConsentSource, ConsentStatus } from '../channels.ts';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -12,6 +12,8 @@ export interface ConsentChange {
   /** A line id, or `*` (CHANNEL_SCOPE) for every line of the channel. */
   scope: string;
   status: ConsentStatus;
+  /** Set: the change concerns that category only (a marketing-only opt-out). Absent: every message. */
+  category?: ConsentCategory;
   /** When the person expressed it (ISO 8601); orders changes that arrive late. */
   occurredAt: string;
   source: ConsentSource;

@@ -119,6 +119,12 @@ describe('npx cdk synth (offline, real bundling)', () => {
 function deployedEnvironment(resource: { Properties?: Record<string, unknown> } | undefined): Record<string, string> {
   const variables = ((resource?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {});
   return Object.fromEntries(
-    Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : `https://stand-in.example.com/${name.toLowerCase()}`]),
+    Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : standIn(name)]),
   );
+}
+
+function standIn(name: string): string {
+  if (name.endsWith('_ARNS') || name.endsWith('_ARN')) return 'arn:aws:sns:us-east-1:123456789012:optgate-test-topic';
+  if (name.endsWith('_URL')) return `https://stand-in.example.com/${name.toLowerCase()}`;
+  return `stand-in-${name.toLowerCase()}`;
 }

@@ -4,7 +4,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { FUNCTIONS, QUEUES, TABLE, type QueueName } from '../../../shared/manifest.ts';
 import { parseStageConfig } from '../../../infra/cdk/stage-config.ts';
-import { MAX_RECEIVE_COUNT, StatefulStack, visibilityTimeoutFor } from '../../../infra/cdk/stateful-stack.ts';
+import { MAX_RECEIVE_COUNT, StatefulStack, TOPICS, visibilityTimeoutFor } from '../../../infra/cdk/stateful-stack.ts';
 
 /** The feature flags of cdk.json, so these templates are the ones `cdk synth` writes. */
 const cdkJsonContext = (JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> })
@@ -124,10 +124,21 @@ describe('stateful stack: queues', () => {
   });
 });
 
-describe('stateful stack: inbound SMS topic', () => {
-  it('lets only the SMS service publish, on behalf of this account, over TLS', () => {
-    template.resourceCountIs('AWS::SNS::Topic', 1);
-    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'prod-optgate-aws-sms-inbound' });
+describe('stateful stack: provider topics', () => {
+  const expected = [
+    ['awsSmsInbound', 'prod-optgate-aws-sms-inbound', 'sms-voice.amazonaws.com', 'AwsSmsInboundTopicArn'],
+    ['awsSmsEvents', 'prod-optgate-aws-sms-events', 'sms-voice.amazonaws.com', 'AwsSmsEventsTopicArn'],
+    ['sesInbound', 'prod-optgate-ses-inbound', 'ses.amazonaws.com', 'SesInboundTopicArn'],
+    ['sesFeedback', 'prod-optgate-ses-feedback', 'ses.amazonaws.com', 'SesFeedbackTopicArn'],
+  ] as const;
+
+  it('creates one topic per manifest topic', () => {
+    template.resourceCountIs('AWS::SNS::Topic', Object.keys(TOPICS).length);
+    expect(Object.keys(TOPICS).sort()).toEqual(expected.map(([name]) => name).sort());
+  });
+
+  it.each(expected)('%s: only its provider publishes, on behalf of this account, over TLS', (_name, topicName, principal) => {
+    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: topicName });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -135,7 +146,7 @@ describe('stateful stack: inbound SMS topic', () => {
           Match.objectLike({
             Effect: 'Allow',
             Action: 'sns:Publish',
-            Principal: { Service: 'sms-voice.amazonaws.com' },
+            Principal: { Service: principal },
             Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
           }),
         ]),
@@ -144,15 +155,21 @@ describe('stateful stack: inbound SMS topic', () => {
   });
 
   it('allows nobody else to publish or subscribe', () => {
-    const [policy] = Object.values(template.findResources('AWS::SNS::TopicPolicy')) as {
+    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')) as {
       Properties: { PolicyDocument: { Statement: { Effect: string; Principal: unknown }[] } };
     }[];
-    const allows = policy?.Properties.PolicyDocument.Statement.filter((s) => s.Effect === 'Allow') ?? [];
-    expect(allows.map((s) => s.Principal)).toEqual([{ Service: 'sms-voice.amazonaws.com' }]);
+    expect(policies).toHaveLength(expected.length);
+    const principals = policies.map((policy) => policy.Properties.PolicyDocument.Statement.filter((s) => s.Effect === 'Allow').map((s) => s.Principal));
+    expect(principals.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
+      [{ Service: 'ses.amazonaws.com' }],
+      [{ Service: 'ses.amazonaws.com' }],
+      [{ Service: 'sms-voice.amazonaws.com' }],
+      [{ Service: 'sms-voice.amazonaws.com' }],
+    ]);
   });
 
-  it('outputs the topic ARN and queue URLs', () => {
-    template.hasOutput('AwsSmsInboundTopicArn', {});
+  it('outputs the topic ARNs and queue URLs', () => {
+    for (const [, , , output] of expected) template.hasOutput(output, {});
     for (const name of Object.keys(QUEUES)) template.hasOutput(`${name}QueueUrl`, {});
   });
 });

@@ -137,7 +137,18 @@ describe('stateless stack: functions', () => {
           expect.anything(),
         ]),
       ),
+      // SNS-triggered functions verify signatures against the topics they subscribe to.
+      ...(FUNCTIONS.find((fn) => fn.name === name)?.triggers.some((trigger) => trigger.kind === 'sns') ? { [ENV.snsTopicArns]: expect.anything() } : {}),
     });
+  });
+
+  it('gives each SNS-triggered function exactly the ARNs of its own topics', () => {
+    const topicsOf = (name: string) => JSON.stringify(environmentOf(real, name)[ENV.snsTopicArns]);
+    expect(topicsOf('inbound-ses')).toMatch(/sesInboundTopic/);
+    expect(topicsOf('inbound-ses')).toMatch(/sesFeedbackTopic/);
+    expect(topicsOf('inbound-ses')).not.toMatch(/awsSms/);
+    expect(topicsOf('aws-sms-events')).toMatch(/awsSmsEventsTopic/);
+    expect(topicsOf('aws-sms-events')).not.toMatch(/ses|awsSmsInbound/);
   });
 
   it('holds no secret in any environment variable (only the SHA-256 of the operator key)', () => {
@@ -256,17 +267,25 @@ describe('stateless stack: HTTP API', () => {
     });
   });
 
-  it('outputs the API URL and the Twilio webhook URL', () => {
+  it('outputs the API URL and the webhook URLs to configure at the providers', () => {
     const apiEndpoint = { 'Fn::GetAtt': [logicalIdOf(real.stack, real.stack.httpApi.node.defaultChild), 'ApiEndpoint'] };
     real.template.hasOutput('ApiUrl', { Value: apiEndpoint });
     real.template.hasOutput('TwilioWebhookUrl', { Value: { 'Fn::Join': ['', [apiEndpoint, '/webhooks/twilio']] } });
+    real.template.hasOutput('TwilioStatusCallbackUrl', { Value: { 'Fn::Join': ['', [apiEndpoint, '/webhooks/twilio/status']] } });
+    real.template.hasOutput('WhatsAppWebhookUrl', { Value: { 'Fn::Join': ['', [apiEndpoint, '/webhooks/whatsapp']] } });
   });
 });
 
 describe('stateless stack: triggers', () => {
-  it('subscribes inbound-aws-sms to the inbound SMS topic and lets SNS invoke it', () => {
-    const { logicalId } = functionResource(real, 'inbound-aws-sms');
-    real.template.resourceCountIs('AWS::SNS::Subscription', 1);
+  const snsSubscriptions = FUNCTIONS.flatMap((fn: FunctionDefinition) => fn.triggers.filter((trigger) => trigger.kind === 'sns').map(() => fn.name));
+
+  it('creates one subscription per SNS trigger of the manifest', () => {
+    expect(snsSubscriptions).toEqual(expect.arrayContaining(['inbound-aws-sms', 'aws-sms-events', 'inbound-ses']));
+    real.template.resourceCountIs('AWS::SNS::Subscription', snsSubscriptions.length);
+  });
+
+  it.each([...new Set(snsSubscriptions)])('subscribes %s to its topics and lets SNS invoke it', (name) => {
+    const { logicalId } = functionResource(real, name);
     real.template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'lambda',
       Endpoint: { 'Fn::GetAtt': [logicalId, 'Arn'] },

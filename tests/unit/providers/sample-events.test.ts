@@ -1,5 +1,15 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
+import { isOptOutEvent, parseSmsEvent } from '../../../shared/adapters/aws-sms/sms-event.ts';
+import { parseSesNotification } from '../../../shared/adapters/ses/ses-notification.ts';
+import { verifySnsRecords } from '../../../shared/adapters/sns/sns-lambda-event.ts';
+import { SnsSignatureVerifier } from '../../../shared/adapters/sns/sns-signature.ts';
+import { TWILIO_UNSUBSCRIBED_RECIPIENT, twilioStatusCallbackSchema } from '../../../shared/adapters/twilio/twilio-status-callback.ts';
+import { verifyWhatsAppSignature } from '../../../shared/adapters/whatsapp/whatsapp-signature.ts';
+import { phoneNumberIdsOf, whatsAppUpdatesOf } from '../../../shared/adapters/whatsapp/whatsapp-webhook.ts';
+import { decodeUnsubscribeToken } from '../../../shared/domain/email/unsubscribe-token.ts';
+import { SAMPLE_SNS_CERTIFICATE_PEM } from '../../fixtures/sample-sns-certificate.ts';
 import { extractSnsMessages } from '../../../shared/adapters/aws-sms/sns-event.ts';
 import { parseTwoWaySmsMessage } from '../../../shared/adapters/aws-sms/two-way-sms-message.ts';
 import { parseFormBody } from '../../../shared/adapters/twilio/form-body.ts';
@@ -65,5 +75,77 @@ describe('events/outbound-gate.sqs.json', () => {
     expect(parsed.every((result) => result.ok)).toBe(true);
     expect(event.Records.every((record) => record.eventSource === 'aws:sqs')).toBe(true);
     expect(parsed.map((result) => (result.ok ? result.contact : ''))).toEqual(['+14255550182', '+14255550183', 'person@example.org']);
+  });
+});
+
+describe('events/inbound-whatsapp.stop.json', () => {
+  const event = readEvent('inbound-whatsapp.stop.json') as HttpApiEvent;
+  const body = Buffer.from(event.body, 'utf8');
+
+  it('is signed with the sample app secret over its exact (\\uXXXX-escaped) bytes', () => {
+    const signature = event.headers['x-hub-signature-256'];
+    expect(event.body).toContain('Arr\\u00eat');
+    expect(verifyWhatsAppSignature({ appSecret: 'sample-app-secret-00000000000000', rawBody: body, signature })).toBe(true);
+    expect(verifyWhatsAppSignature({ appSecret: 'another-secret', rawBody: body, signature })).toBe(false);
+  });
+
+  it('carries a French STOP to phone number id 109876543210987', () => {
+    const json: unknown = JSON.parse(event.body);
+    expect(phoneNumberIdsOf(json)).toEqual({ ok: true, value: ['109876543210987'] });
+    expect(whatsAppUpdatesOf(json, new Set(['109876543210987']))).toEqual([
+      expect.objectContaining({ kind: 'message', from: '14255550182', text: 'Arrêt', messageType: 'text' }),
+    ]);
+  });
+});
+
+describe('events/twilio-status.21610.json', () => {
+  const event = readEvent('twilio-status.21610.json') as HttpApiEvent;
+  const params = parseFormBody(Buffer.from(event.body, 'base64').toString('utf8'));
+
+  it('is signed for the local public url with the test auth token and reports error 21610', () => {
+    const url = `http://${event.headers.host ?? ''}${event.rawPath}`;
+    expect(verifyTwilioSignature({ authToken: 'test-auth-token-0000000000000000', url, params, signature: event.headers['x-twilio-signature'] })).toBe(true);
+    expect(twilioStatusCallbackSchema.parse(params)).toEqual(
+      expect.objectContaining({ errorCode: TWILIO_UNSUBSCRIBED_RECIPIENT, from: '+12125550101', to: '+14255550182', channel: 'sms' }),
+    );
+  });
+});
+
+describe('events/unsubscribe.one-click.json', () => {
+  const event = readEvent('unsubscribe.one-click.json') as HttpApiEvent & { pathParameters: { token: string } };
+
+  it('posts List-Unsubscribe=One-Click with a token the sample key signed, and no readable address', () => {
+    expect(Buffer.from(event.body, 'base64').toString('utf8')).toBe('List-Unsubscribe=One-Click');
+    const { token } = event.pathParameters;
+    expect(event.rawPath).toBe(`/unsubscribe/${token}`);
+    expect(Buffer.from(token, 'base64url').toString('latin1')).not.toContain('reader@example.org');
+    expect(decodeUnsubscribeToken(token, { keyId: 'uk_sample', secret: Buffer.alloc(32, 1) })).toEqual(
+      expect.objectContaining({ contact: 'reader@example.org', campaignId: 'spring-sale' }),
+    );
+    expect(decodeUnsubscribeToken(token, { keyId: 'uk_sample', secret: Buffer.alloc(32, 2) })).toBeUndefined();
+  });
+});
+
+describe('SNS samples: events/inbound-ses.complaint.sns.json and events/aws-sms-events.opted-out.sns.json', () => {
+  const certificates = { get: async () => new X509Certificate(SAMPLE_SNS_CERTIFICATE_PEM) };
+  const verifierFor = (topicArn: string) =>
+    new SnsSignatureVerifier({ allowedTopicArns: [topicArn], certificates, now: () => new Date('2026-11-24T09:15:03Z') });
+
+  it('the SES sample is signed as SNS signs and carries a complaint', async () => {
+    const event = readEvent('inbound-ses.complaint.sns.json');
+    const { notifications, rejected } = await verifySnsRecords(event, verifierFor('arn:aws:sns:us-east-1:123456789012:dev-optgate-ses-feedback'));
+    expect(rejected).toEqual([]);
+    expect(parseSesNotification(notifications[0]?.Message ?? '')).toEqual({
+      ok: true,
+      value: expect.objectContaining({ kind: 'complaint', recipients: ['reader@example.org'], sender: 'news@example.com' }),
+    });
+    expect((await verifySnsRecords(event, verifierFor('arn:aws:sns:us-east-1:123456789012:another-topic'))).notifications).toEqual([]);
+  });
+
+  it('the SMS events sample is signed as SNS signs and reports an opted-out destination', async () => {
+    const event = readEvent('aws-sms-events.opted-out.sns.json');
+    const { notifications } = await verifySnsRecords(event, verifierFor('arn:aws:sns:us-east-1:123456789012:dev-optgate-aws-sms-events'));
+    const parsed = parseSmsEvent(notifications[0]?.Message ?? '');
+    expect(parsed.ok && isOptOutEvent(parsed.value)).toBe(true);
   });
 });
