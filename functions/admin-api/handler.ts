@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
 import { loadServiceConfig } from '../../shared/config/service-config.ts';
@@ -18,6 +19,7 @@ import type { RouteKey } from '../../shared/manifest.ts';
 
 const config = loadServiceConfig();
 const stores = createStores(createDocumentClient(), config.tableName);
+const consentEvents = new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName);
 const now = () => new Date();
 
 type Account = { accountId: string; keyId: string };
@@ -90,7 +92,7 @@ const accountRoutes: Partial<Record<RouteKey, AccountRoute>> = {
 
   'PUT /v1/contacts/{contact}/consent': async (event, { accountId, keyId }) => {
     const body = parseJsonBody(event, setConsentSchema);
-    const result = await setContactConsent({ ...stores, now }, { accountId, keyId, rawContact: pathParameter(event, 'contact'), body });
+    const result = await setContactConsent({ ...stores, consentEvents, now }, { accountId, keyId, rawContact: pathParameter(event, 'contact'), body });
     return json(200, result);
   },
 

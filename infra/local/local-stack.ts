@@ -8,7 +8,9 @@ import { createSqsServer } from 'local-aws-sqs';
 import { ENV } from '../../shared/config/service-config.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { createFakeAwsSmsApi } from './fake-aws-sms-api.ts';
-import { createLocalHttpServer, FAKE_AWS_SMS_API_PATH } from './http-server.ts';
+import { createFakeEventBridgeApi } from './fake-eventbridge-api.ts';
+import { createFakeSesApi } from './fake-ses-api.ts';
+import { createLocalHttpServer, FAKE_AWS_SMS_API_PATH, FAKE_EVENTBRIDGE_API_PATH, FAKE_SES_API_PATH } from './http-server.ts';
 import { createLambdaRuntime } from './lambda-runtime.ts';
 import { provisionQueues, provisionTable } from './provision.ts';
 import { assertPortFree } from './wait-for-port.ts';
@@ -35,6 +37,7 @@ export interface LocalStack {
 }
 
 export const LOCAL_TABLE_NAME = 'optgate';
+export const LOCAL_EVENT_BUS_NAME = 'optgate-local';
 const LOCAL_REGION = 'us-east-1';
 
 /** A stable operator key per data folder, so a restart keeps the key that was printed before. */
@@ -82,6 +85,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SQS: sqsEndpoint,
       AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: `http://127.0.0.1:${options.port}${FAKE_AWS_SMS_API_PATH}`,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${options.port}${FAKE_EVENTBRIDGE_API_PATH}`,
+      AWS_ENDPOINT_URL_SESV2: `http://127.0.0.1:${options.port}${FAKE_SES_API_PATH}`,
+      [ENV.eventBusName]: LOCAL_EVENT_BUS_NAME,
       [ENV.tableName]: LOCAL_TABLE_NAME,
       [ENV.publicBaseUrl]: publicBaseUrl,
       [ENV.operatorKeySha256]: createHash('sha256').update(adminApiKey).digest('hex'),
@@ -105,6 +111,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const server = createLocalHttpServer({
       runtime: createLambdaRuntime(),
       fakeAwsSmsApi: createFakeAwsSmsApi(),
+      // Persisted next to DynamoDB Local's files; in memory for OPTGATE_IN_MEMORY.
+      fakeEventBridgeApi: createFakeEventBridgeApi(options.dataDir ? { file: join(resolve(options.dataDir), 'events.jsonl') } : {}),
+      fakeSesApi: createFakeSesApi(),
       topicArns: { awsSmsInbound: `arn:aws:sns:${LOCAL_REGION}:000000000000:optgate-aws-sms-inbound` },
       log,
     });

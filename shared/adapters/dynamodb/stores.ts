@@ -3,12 +3,14 @@ import { AccountStore } from './account-store.ts';
 import { ConsentStore } from './consent-store.ts';
 import { LineStore } from './line-store.ts';
 import { RuleStore } from './rule-store.ts';
+import { StatsStore } from './stats-store.ts';
 
 export interface Stores {
   accountStore: AccountStore;
   lineStore: LineStore;
   ruleStore: RuleStore;
   consentStore: ConsentStore;
+  statsStore: StatsStore;
 }
 
 /** All table adapters over one client; built once per container at a handler's module scope. */
@@ -18,5 +20,6 @@ export function createStores(db: DynamoDBDocumentClient, tableName: string): Sto
     lineStore: new LineStore(db, tableName),
     ruleStore: new RuleStore(db, tableName),
     consentStore: new ConsentStore(db, tableName),
+    statsStore: new StatsStore(db, tableName),
   };
 }

@@ -21,6 +21,31 @@ const retentionSchema = z.strictObject({
   messageHistoryMonths: z.number().int().min(1).max(120),
 });
 
+/** A web origin (scheme, host, optional port; no path) allowed to embed the account's forms. */
+export const webOriginSchema = z
+  .string()
+  .trim()
+  .max(200)
+  .transform((value, ctx) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['https:', 'http:'].includes(url.protocol) || url.origin !== value.replace(/\/$/, '').toLowerCase() || url.username || url.password) {
+      ctx.issues.push({ code: 'custom', input: value, message: 'must be an origin such as https://www.example.com (no path, query or wildcard)' });
+      return z.NEVER;
+    }
+    return url.origin;
+  });
+
+/** Opt-outs are attributed to the last marketing message sent to the contact on the line within this window. */
+export const DEFAULT_ATTRIBUTION_WINDOW_HOURS = 72;
+export const MAX_ATTRIBUTION_WINDOW_HOURS = 168;
+const attributionWindowSchema = z.number().int().min(1).max(MAX_ATTRIBUTION_WINDOW_HOURS);
+const allowedOriginsSchema = z.array(webOriginSchema).max(20);
+
 export const accountSettingsSchema = z.strictObject({
   channels: z.strictObject({
     sms: channelPolicySchema,
@@ -30,6 +55,10 @@ export const accountSettingsSchema = z.strictObject({
   retention: retentionSchema,
   /** Shown in keyword replies ("{brand}: You are unsubscribed…"); lines may override it. */
   brandName: z.string().trim().min(1).max(40).optional(),
+  /** Origins whose pages may embed the account's web forms (CSP frame-ancestors); none: not embeddable. */
+  allowedOrigins: allowedOriginsSchema.optional(),
+  /** Opt-out attribution window for campaign opt-out rates (default 72 h). */
+  attributionWindowHours: attributionWindowSchema.optional(),
 });
 export type AccountSettings = z.infer<typeof accountSettingsSchema>;
 
@@ -44,6 +73,8 @@ export const accountSettingsPatchSchema = z.strictObject({
     .optional(),
   retention: retentionSchema.partial().optional(),
   brandName: z.string().trim().min(1).max(40).optional(),
+  allowedOrigins: allowedOriginsSchema.optional(),
+  attributionWindowHours: attributionWindowSchema.optional(),
 });
 export type AccountSettingsPatch = z.infer<typeof accountSettingsPatchSchema>;
 
@@ -69,7 +100,13 @@ export function mergeAccountSettings(current: AccountSettings, patch: AccountSet
     channels,
     retention: { ...current.retention, ...patch.retention },
     brandName: patch.brandName ?? current.brandName,
+    allowedOrigins: patch.allowedOrigins ?? current.allowedOrigins,
+    attributionWindowHours: patch.attributionWindowHours ?? current.attributionWindowHours,
   };
+}
+
+export function attributionWindowHoursOf(settings: AccountSettings): number {
+  return settings.attributionWindowHours ?? DEFAULT_ATTRIBUTION_WINDOW_HOURS;
 }
 
 export function defaultStatusFor(settings: AccountSettings, channel: Channel): ConsentStatus {

@@ -1,6 +1,7 @@
 import type { Channel, ConsentSource, ConsentStatus, ReportedStatus } from '../channels.ts';
 import type { ConsentEffect } from './apply-consent-event.ts';
 import type { ConsentEvidence } from './consent-record.ts';
+import type { Attribution } from '../reports/consent-stats.ts';
 
 /**
  * One immutable entry of a contact's audit trail. Consent changes (including late, superseded
@@ -20,4 +21,6 @@ export interface AuditEvent {
   recordedAt: string;
   source: ConsentSource;
   evidence: ConsentEvidence;
+  /** For opt-outs: the marketing campaign last sent to the contact on that line, within the attribution window. */
+  attribution?: Attribution;
 }
