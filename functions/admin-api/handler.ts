@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
@@ -11,25 +10,26 @@ import { BUILTIN_RULES } from '../../shared/domain/keywords/builtin-rules.ts';
 import { keywordRuleInputSchema, type KeywordRuleInput } from '../../shared/domain/keywords/keyword-rule.ts';
 import { parseJsonBody, pathParameter, validate } from '../../shared/http/api-gateway-request.ts';
 import { authenticate, requireAccount, requireOperator } from '../../shared/http/authenticate.ts';
-import { httpHandler, type HttpEvent, type HttpResult } from '../../shared/http/http-handler.ts';
+import { createAccountSchema, eventsQuerySchema } from '../../shared/http/admin-request-schemas.ts';
+import { httpHandler } from '../../shared/http/http-handler.ts';
 import { json, noContent } from '../../shared/http/responses.ts';
 import { getContactConsent } from '../../shared/use-cases/get-contact-consent.ts';
 import { setConsentSchema, setContactConsent } from '../../shared/use-cases/set-contact-consent.ts';
 import type { RouteKey } from '../../shared/manifest.ts';
+import { ConsentSnapshotReader } from '../../shared/adapters/dynamodb/consent-snapshot-reader.ts';
+import { FormStore } from '../../shared/adapters/dynamodb/form-store.ts';
+import type { AccountRoute } from './account-route.ts';
+import { formRoutes } from './form-routes.ts';
+import { reportRoutes } from './report-routes.ts';
 
 const config = loadServiceConfig();
-const stores = createStores(createDocumentClient(), config.tableName);
+const db = createDocumentClient();
+const stores = createStores(db, config.tableName);
 const consentEvents = new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName);
 const now = () => new Date();
 
-type Account = { accountId: string; keyId: string };
-type AccountRoute = (event: HttpEvent, account: Account) => Promise<HttpResult>;
-
-const createAccountSchema = z.strictObject({ name: z.string().trim().min(1).max(120) });
-const eventsQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(64).optional(),
-});
+const formStore = new FormStore(db, config.tableName);
+const snapshotReader = new ConsentSnapshotReader(db, config.tableName);
 
 /** A rule may name a line only of the same account. */
 async function checkRuleLine(accountId: string, input: KeywordRuleInput): Promise<void> {
@@ -102,6 +102,9 @@ const accountRoutes: Partial<Record<RouteKey, AccountRoute>> = {
     const page = await stores.consentStore.listEvents(accountId, contact, { ...query, nowMs: now().getTime() });
     return json(200, { contact, ...page });
   },
+
+  ...formRoutes({ formStore, lineStore: stores.lineStore, publicBaseUrl: config.publicBaseUrl }),
+  ...reportRoutes({ ...stores, snapshotReader, publicBaseUrl: config.publicBaseUrl, now }),
 };
 
 export const handler = httpHandler(async (event) => {
