@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { twilioInboundMessageSchema } from '../adapters/twilio/twilio-inbound-message.ts';
 import { accountSettingsPatchSchema } from '../domain/accounts/account-settings.ts';
 import { lineInputSchema } from '../domain/accounts/line.ts';
