@@ -10,6 +10,7 @@ const STYLE = `
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#fff}
 main{max-width:32rem;margin:0 auto;padding:1rem}
 p{margin:0 0 1rem}
+p,label{overflow-wrap:anywhere}
 .field{margin-bottom:1rem}
 label{display:block;font-weight:600;margin-bottom:.25rem}
 input[type=tel],input[type=email]{width:100%;min-height:44px;padding:.5rem .75rem;font:inherit;border:2px solid #6b6b6b;border-radius:6px}

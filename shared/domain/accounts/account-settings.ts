@@ -33,8 +33,10 @@ export const webOriginSchema = z
     } catch {
       url = undefined;
     }
-    if (!url || !['https:', 'http:'].includes(url.protocol) || url.origin !== value.replace(/\/$/, '').toLowerCase() || url.username || url.password) {
-      ctx.issues.push({ code: 'custom', input: value, message: 'must be an origin such as https://www.example.com (no path, query or wildcard)' });
+    // A leading `*.` (every subdomain, as CSP allows) is the only wildcard; it goes into a header, so nothing else unusual passes.
+    const hostOk = url !== undefined && /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$|^\[[0-9a-f:.]+\]$/.test(url.hostname);
+    if (!url || !hostOk || !['https:', 'http:'].includes(url.protocol) || url.origin !== value.replace(/\/$/, '').toLowerCase() || url.username || url.password) {
+      ctx.issues.push({ code: 'custom', input: value, message: 'must be an origin such as https://www.example.com or https://*.example.com (no path or query)' });
       return z.NEVER;
     }
     return url.origin;
