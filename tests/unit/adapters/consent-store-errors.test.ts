@@ -5,7 +5,8 @@ import {
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { logger } from '../../../shared/observability/logger.ts';
 import { ConsentStore } from '../../../shared/adapters/dynamodb/consent-store.ts';
 import { StatsStore } from '../../../shared/adapters/dynamodb/stats-store.ts';
 import type { ConsentChangedDetail } from '../../../shared/domain/consent/consent-changed-event.ts';
@@ -79,7 +80,12 @@ describe('consent writes when DynamoDB misbehaves', () => {
       [expect.objectContaining({ accountId: 'acc_1', contact: change.contact, channel: 'sms', scope: 'line_1', previousStatus: 'not_defined', status: 'opted_out', source: 'keyword' })],
     ]);
     const failing = { ...deps, consentEvents: { publish: () => Promise.reject(new Error('EventBridge down')) } };
-    await expect(recordConsentChange(failing, input)).resolves.toMatchObject({ duplicate: false });
+    const logged = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const result = await recordConsentChange(failing, input);
+    expect(result).toMatchObject({ duplicate: false });
+    // Logged with the event id, from which the change can be replayed; the contact masked.
+    expect(logged).toHaveBeenCalledWith('ConsentChanged event not published', expect.objectContaining({ eventId: result.duplicate ? '' : result.event.eventId, contact: '+12***43' }));
+    logged.mockRestore();
   });
 
   it('re-reads and retries when the state changed concurrently, then succeeds', async () => {
