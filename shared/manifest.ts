@@ -87,6 +87,7 @@ export const FUNCTIONS = [
       'DELETE /v1/forms/{formId}',
       'GET /v1/reports/snapshot',
       'GET /v1/reports/opt-outs',
+      'POST /v1/consent/check',
     ],
     triggers: [],
     table: 'readWrite',
@@ -145,6 +146,34 @@ export const FUNCTIONS = [
     calls: [],
     timeoutSeconds: 5,
     memoryMb: 256,
+  },
+  {
+    name: 'outbound-gate',
+    entry: 'functions/outbound-gate/handler.ts',
+    description: 'Outbound gate: checks each queued message against consent; dispatch, suppress, defer or dead-letter',
+    routes: [],
+    triggers: [
+      {
+        kind: 'sqs',
+        queue: 'outbound',
+        // Throughput: the gate's cost is per batch, not per message (one BatchGetItem per 100 distinct
+        // keys, one TransactWriteItems per 100 history items to claim and one to complete,
+        // SendMessageBatch per 10), and a bigger batch shares more keys (contacts with several
+        // messages) and leaves fewer part-filled requests (BENCHMARKS.md has the measured requests per
+        // 1,000 messages). A batch's calls run in parallel, so 500 still takes well under
+        // a second on DynamoDB; Lambda trims a batch to its 6 MB payload limit when envelopes are large.
+        // The 1 s window lets a trickle fill a batch without noticeable latency. Failures are per
+        // message (ReportBatchItemFailures), so a big batch does not widen a retry.
+        batchSize: 500,
+        maxBatchingWindowSeconds: 1,
+      },
+    ],
+    table: 'readWrite',
+    sendsTo: ['dispatch', 'suppressed', 'outboundDlq', 'outbound'],
+    calls: [],
+    // The outbound queue's visibility timeout is 6 × this (provision.ts, the CDK app), as Lambda advises.
+    timeoutSeconds: 30,
+    memoryMb: 1024,
   },
 ] as const satisfies readonly FunctionDefinition[];
 

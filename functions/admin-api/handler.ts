@@ -1,7 +1,8 @@
 import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
+import { OutboundStore } from '../../shared/adapters/dynamodb/outbound-store.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
-import { loadServiceConfig } from '../../shared/config/service-config.ts';
+import { cacheTtlMs, loadServiceConfig } from '../../shared/config/service-config.ts';
 import { accountSettingsPatchSchema, mergeAccountSettings } from '../../shared/domain/accounts/account-settings.ts';
 import { lineInputSchema, validateLineInput } from '../../shared/domain/accounts/line.ts';
 import { normalizeContact } from '../../shared/domain/contact-address.ts';
@@ -13,6 +14,7 @@ import { authenticate, requireAccount, requireOperator } from '../../shared/http
 import { createAccountSchema, eventsQuerySchema } from '../../shared/http/admin-request-schemas.ts';
 import { httpHandler } from '../../shared/http/http-handler.ts';
 import { json, noContent } from '../../shared/http/responses.ts';
+import { checkConsent, consentCheckSchema } from '../../shared/use-cases/check-consent.ts';
 import { getContactConsent } from '../../shared/use-cases/get-contact-consent.ts';
 import { setConsentSchema, setContactConsent } from '../../shared/use-cases/set-contact-consent.ts';
 import type { RouteKey } from '../../shared/manifest.ts';
@@ -26,6 +28,8 @@ const config = loadServiceConfig();
 const db = createDocumentClient();
 const stores = createStores(db, config.tableName);
 const consentEvents = new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName);
+// The gate's reader, with its per-container cache of settings and lines.
+const outboundStore = new OutboundStore(db, config.tableName, { cacheTtlMs: cacheTtlMs() });
 const now = () => new Date();
 
 const formStore = new FormStore(db, config.tableName);
@@ -94,6 +98,11 @@ const accountRoutes: Partial<Record<RouteKey, AccountRoute>> = {
     const body = parseJsonBody(event, setConsentSchema);
     const result = await setContactConsent({ ...stores, consentEvents, now }, { accountId, keyId, rawContact: pathParameter(event, 'contact'), body });
     return json(200, result);
+  },
+
+  'POST /v1/consent/check': async (event, { accountId }) => {
+    const input = parseJsonBody(event, consentCheckSchema);
+    return json(200, await checkConsent({ store: outboundStore, now }, accountId, input));
   },
 
   'GET /v1/contacts/{contact}/events': async (event, { accountId }) => {

@@ -6,6 +6,7 @@ import type { createFakeAwsSmsApi } from './fake-aws-sms-api.ts';
 import type { createFakeEventBridgeApi } from './fake-eventbridge-api.ts';
 import type { createFakeSesApi } from './fake-ses-api.ts';
 import type { createLambdaRuntime } from './lambda-runtime.ts';
+import type { QueueRecorder } from './queue-recorder.ts';
 import { createRouteMatcher } from './route-matcher.ts';
 import { toSnsEvent } from './sns-delivery.ts';
 
@@ -24,6 +25,8 @@ export interface LocalServerDeps {
   fakeEventBridgeApi: ReturnType<typeof createFakeEventBridgeApi>;
   fakeSesApi: ReturnType<typeof createFakeSesApi>;
   topicArns: Record<TopicName, string>;
+  /** Present when the stack records the gate's output queues (tests). */
+  recorder?: QueueRecorder;
   log: (line: string) => void;
 }
 
@@ -87,6 +90,13 @@ export function createLocalHttpServer(deps: LocalServerDeps): Server {
       }
       const result = await deliverSns('awsSmsInbound', body.toString('utf8'), timestamp);
       send(response, 202, { delivered: true, ...result });
+      return true;
+    }
+    if (route === 'GET /local/gated' && deps.recorder) {
+      // What the gate put on dispatch, suppressed and the DLQ, by messageId or by text.
+      const messageId = url.searchParams.get('messageId') ?? undefined;
+      const contains = url.searchParams.get('contains') ?? undefined;
+      send(response, 200, { messages: deps.recorder.find({ messageId, contains }) });
       return true;
     }
     if (route === 'GET /local/sent-sms') {

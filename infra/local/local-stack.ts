@@ -3,9 +3,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
 import { ENV } from '../../shared/config/service-config.ts';
+import { FUNCTIONS, type FunctionDefinition, type QueueName } from '../../shared/manifest.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import { createFakeAwsSmsApi } from './fake-aws-sms-api.ts';
 import { createFakeEventBridgeApi } from './fake-eventbridge-api.ts';
@@ -13,6 +15,8 @@ import { createFakeSesApi } from './fake-ses-api.ts';
 import { createLocalHttpServer, FAKE_AWS_SMS_API_PATH, FAKE_EVENTBRIDGE_API_PATH, FAKE_SES_API_PATH } from './http-server.ts';
 import { createLambdaRuntime } from './lambda-runtime.ts';
 import { provisionQueues, provisionTable } from './provision.ts';
+import { startQueueRecorder, type QueueRecorder } from './queue-recorder.ts';
+import { startSqsEventSource, type RunningEventSource } from './sqs-event-source.ts';
 import { assertPortFree } from './wait-for-port.ts';
 
 export interface LocalStackOptions {
@@ -24,6 +28,12 @@ export interface LocalStackOptions {
   adminApiKey?: string;
   publicBaseUrl?: string;
   log?: (line: string) => void;
+  /** Run the manifest's SQS-triggered functions as Lambda's event source mapping would (default true). */
+  eventSources?: boolean;
+  /** Concurrent batches per SQS event source (default 2). */
+  eventSourceConcurrency?: number;
+  /** Tests: drain dispatch / suppressed / DLQ into memory, searchable at GET /local/gated. */
+  recordQueues?: boolean;
 }
 
 export interface LocalStack {
@@ -32,7 +42,9 @@ export interface LocalStack {
   adminApiKey: string;
   dynamoDbEndpoint: string;
   sqsEndpoint: string;
-  queueUrls: Record<string, string>;
+  queueUrls: Record<QueueName, string>;
+  region: string;
+  eventSources: { fn: FunctionDefinition; source: RunningEventSource }[];
   stop(): Promise<void>;
 }
 
@@ -91,6 +103,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [ENV.tableName]: LOCAL_TABLE_NAME,
       [ENV.publicBaseUrl]: publicBaseUrl,
       [ENV.operatorKeySha256]: createHash('sha256').update(adminApiKey).digest('hex'),
+      // DynamoDB Local runs a 100-item transaction in about a second on a busy machine (DynamoDB: tens of ms).
+      [ENV.dynamoDbRequestTimeoutMs]: process.env[ENV.dynamoDbRequestTimeoutMs] ?? '15000',
       POWERTOOLS_SERVICE_NAME: 'optgate',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     });
@@ -106,15 +120,50 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [ENV.outboundDlqUrl]: queueUrls.outboundDlq,
     });
     dynamoClient.destroy();
+
+    const runtime = createLambdaRuntime();
+    const pollerClient = new SQSClient({ region: LOCAL_REGION, endpoint: sqsEndpoint, credentials });
+    stops.push(async () => pollerClient.destroy());
+    let recorder: QueueRecorder | undefined;
+    if (options.recordQueues) {
+      recorder = startQueueRecorder(pollerClient, { dispatch: queueUrls.dispatch, suppressed: queueUrls.suppressed, outboundDlq: queueUrls.outboundDlq });
+      stops.push(() => recorder?.stop() ?? Promise.resolve());
+    }
+    const eventSources: LocalStack['eventSources'] = [];
+    if (options.eventSources ?? true) {
+      for (const fn of FUNCTIONS as readonly FunctionDefinition[]) {
+        for (const trigger of fn.triggers) {
+          if (trigger.kind !== 'sqs') continue;
+          const { Attributes } = await sqsClient.send(
+            new GetQueueAttributesCommand({ QueueUrl: queueUrls[trigger.queue], AttributeNames: ['QueueArn'] }),
+          );
+          const source = startSqsEventSource({
+            sqs: pollerClient,
+            queueUrl: queueUrls[trigger.queue],
+            queueArn: Attributes?.QueueArn ?? '',
+            region: LOCAL_REGION,
+            fn,
+            batchSize: trigger.batchSize,
+            maxBatchingWindowSeconds: trigger.maxBatchingWindowSeconds,
+            invoke: (target, event: SQSEvent) => runtime.invoke(target, event),
+            concurrency: options.eventSourceConcurrency,
+            log,
+          });
+          eventSources.push({ fn, source });
+          stops.push(() => source.stop());
+        }
+      }
+    }
     sqsClient.destroy();
 
     const server = createLocalHttpServer({
-      runtime: createLambdaRuntime(),
+      runtime,
       fakeAwsSmsApi: createFakeAwsSmsApi(),
       // Persisted next to DynamoDB Local's files; in memory for OPTGATE_IN_MEMORY.
       fakeEventBridgeApi: createFakeEventBridgeApi(options.dataDir ? { file: join(resolve(options.dataDir), 'events.jsonl') } : {}),
       fakeSesApi: createFakeSesApi(),
       topicArns: { awsSmsInbound: `arn:aws:sns:${LOCAL_REGION}:000000000000:optgate-aws-sms-inbound` },
+      recorder,
       log,
     });
     await new Promise<void>((done, fail) => {
@@ -136,6 +185,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamoDbEndpoint: dynamo.endpoint,
       sqsEndpoint,
       queueUrls,
+      region: LOCAL_REGION,
+      eventSources,
       stop,
     };
   } catch (error) {

@@ -69,7 +69,7 @@ async function describe(client: DynamoDBClient, tableName: string) {
 }
 
 /** The outbound queue's visibility timeout follows the rule the CDK app uses: ≥ 6 × its consumer's timeout. */
-function visibilityTimeoutFor(queue: QueueName): number {
+export function visibilityTimeoutFor(queue: QueueName): number {
   const consumer = FUNCTIONS.flatMap((fn: FunctionDefinition) =>
     fn.triggers.flatMap((trigger) => (trigger.kind === 'sqs' && trigger.queue === queue ? [fn.timeoutSeconds] : [])),
   );

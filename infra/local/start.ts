@@ -36,6 +36,7 @@ console.log(
     `  operator key    ${stack.adminApiKey}${env.ADMIN_API_KEY ? ' (from ADMIN_API_KEY)' : ''}`,
     `  Twilio webhook  ${stack.publicBaseUrl}/webhooks/twilio`,
     `  AWS two-way SMS POST ${stack.baseUrl}/local/aws-sms  (raw two-way JSON, delivered as SNS would)`,
+    `  outbound queue  ${stack.queueUrls.outbound}  (the gate runs on it; results on optgate-dispatch / -suppressed / -outbound-dlq)`,
     '  Ctrl-C stops everything.',
   ].join('\n'),
 );

@@ -16,6 +16,10 @@ export const ENV = {
   outboundDlqUrl: 'OPTGATE_OUTBOUND_DLQ_URL',
   /** EventBridge bus for ConsentChanged events; unset = the account's default bus. */
   eventBusName: 'OPTGATE_EVENT_BUS_NAME',
+  /** Per-request timeout of DynamoDB calls (default 3000 ms; the local stack raises it for the slower emulator). */
+  dynamoDbRequestTimeoutMs: 'OPTGATE_DYNAMODB_REQUEST_TIMEOUT_MS',
+  /** Seconds the gate and the check API reuse settings, lines and erasure keys (default 30). */
+  cacheTtlSeconds: 'OPTGATE_CACHE_TTL_SECONDS',
 } as const;
 
 const serviceConfigSchema = z
@@ -36,4 +40,43 @@ export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
 
 export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
   return loadConfig(serviceConfigSchema, env);
+}
+
+const cacheTtlSecondsSchema = z.coerce.number().int().min(0).max(3600).default(30);
+
+const gateConfigSchema = z
+  .object({
+    [ENV.tableName]: z.string().min(1),
+    [ENV.outboundQueueUrl]: z.url(),
+    [ENV.dispatchQueueUrl]: z.url(),
+    [ENV.suppressedQueueUrl]: z.url(),
+    [ENV.outboundDlqUrl]: z.url(),
+    [ENV.cacheTtlSeconds]: cacheTtlSecondsSchema,
+  })
+  .transform((env) => ({
+    tableName: env[ENV.tableName],
+    queues: {
+      outbound: env[ENV.outboundQueueUrl],
+      dispatch: env[ENV.dispatchQueueUrl],
+      suppressed: env[ENV.suppressedQueueUrl],
+      dlq: env[ENV.outboundDlqUrl],
+    },
+    cacheTtlMs: env[ENV.cacheTtlSeconds] * 1000,
+  }));
+
+export type GateConfig = z.infer<typeof gateConfigSchema>;
+
+/** The outbound gate's environment: the table and its four queues. */
+export function loadGateConfig(env: NodeJS.ProcessEnv = process.env): GateConfig {
+  return loadConfig(gateConfigSchema, env);
+}
+
+/** Cache lifetime for readers of settings and lines outside the gate (the check API). */
+export function cacheTtlMs(env: NodeJS.ProcessEnv = process.env): number {
+  return loadConfig(z.object({ [ENV.cacheTtlSeconds]: cacheTtlSecondsSchema }), env)[ENV.cacheTtlSeconds] * 1000;
+}
+
+/** How long one DynamoDB request may take before the SDK abandons and retries it. */
+export function dynamoDbRequestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  return loadConfig(z.object({ [ENV.dynamoDbRequestTimeoutMs]: z.coerce.number().int().min(100).max(60_000).default(3_000) }), env)[ENV.dynamoDbRequestTimeoutMs];
 }

@@ -68,3 +68,10 @@ export class InvalidSignatureError extends AppError {
     super(403, 'invalid_signature', message);
   }
 }
+
+/** A dependency could not answer (consent unreadable): the caller should retry; nothing was decided. */
+export class ServiceUnavailableError extends AppError {
+  constructor(message: string) {
+    super(503, 'service_unavailable', message);
+  }
+}

@@ -8,6 +8,7 @@ import { createAccountSchema, eventsQuerySchema } from '../http/admin-request-sc
 import type { RouteKey } from '../manifest.ts';
 import { snapshotQuerySchema } from '../use-cases/get-consent-snapshot.ts';
 import { optOutReportQuerySchema } from '../use-cases/get-opt-out-report.ts';
+import { consentCheckSchema } from '../use-cases/check-consent.ts';
 import { setConsentSchema } from '../use-cases/set-contact-consent.ts';
 import { webFormSubmissionSchema } from '../use-cases/submit-web-form.ts';
 
@@ -61,6 +62,7 @@ export const ROUTE_DOCS: Partial<Record<RouteKey, RouteDoc>> = {
 
   'GET /v1/contacts/{contact}/consent': { summary: "A contact's consent on every line of every channel", description: '`not_defined` where there is no record; channel-wide records; the effective status with its basis.', tag: 'Consent', auth: 'account', pathParameters: CONTACT, responses: ok('Consent view') },
   'PUT /v1/contacts/{contact}/consent': { summary: 'Set consent by hand or API', tag: 'Consent', auth: 'account', pathParameters: CONTACT, body: { schema: setConsentSchema, mediaType: JSON_MEDIA }, responses: ok('The effect and the audit event') },
+  'POST /v1/consent/check': { summary: 'Check up to 100 messages against consent before sending', description: 'The outbound gate’s decision (allowed or not, with the reason and its basis) for each item, from the same batched reads.', tag: 'Consent', auth: 'account', body: { schema: consentCheckSchema, mediaType: JSON_MEDIA }, responses: { ...ok('One decision per item, in order'), '503': { description: 'Consent could not be read: retry', mediaType: JSON_MEDIA } } },
   'GET /v1/contacts/{contact}/events': { summary: 'The audit trail, newest first', tag: 'Consent', auth: 'account', pathParameters: CONTACT, query: eventsQuerySchema, responses: ok('A page of audit events and the next cursor') },
 
   'POST /v1/forms': { summary: 'Create a web opt-in form', description: 'Returns the form with its hosted `url` and `embedCode` (an iframe snippet). Pages embedding it must be on an origin listed in settings `allowedOrigins`.', tag: 'Forms', auth: 'account', body: { schema: webFormInputSchema, mediaType: JSON_MEDIA }, responses: created('The form, its URL and embed code') },

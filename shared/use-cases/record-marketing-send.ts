@@ -13,6 +13,8 @@ export interface MarketingSend {
   campaignId?: string;
   /** ISO 8601. */
   sentAt: string;
+  /** The account's data retention in months (campaign counters expire with it); default 13 or options.retentionMonths. */
+  retentionMonths?: number;
 }
 
 export interface RecordMarketingSendResult {
@@ -41,14 +43,14 @@ export async function recordMarketingSend(
   const list: readonly MarketingSend[] = Array.isArray(sends) ? sends : [sends as MarketingSend];
   const retentionMonths = options.retentionMonths ?? DEFAULT_RETENTION_MONTHS;
 
-  const counters = new Map<string, { accountId: string; campaignId: string; day: string; count: number }>();
+  const counters = new Map<string, { accountId: string; campaignId: string; day: string; count: number; retentionMonths: number }>();
   const pointers = new Map<string, LastMarketingSendItem>();
   for (const send of list) {
     const sentAt = new Date(send.sentAt).toISOString();
     if (send.campaignId) {
       const day = dayOf(sentAt);
       const key = JSON.stringify([send.accountId, send.campaignId, day]);
-      const counter = counters.get(key) ?? { accountId: send.accountId, campaignId: send.campaignId, day, count: 0 };
+      const counter = counters.get(key) ?? { accountId: send.accountId, campaignId: send.campaignId, day, count: 0, retentionMonths: send.retentionMonths ?? retentionMonths };
       counter.count += 1;
       counters.set(key, counter);
     }
@@ -71,7 +73,7 @@ export async function recordMarketingSend(
       deps.statsStore.addToCounter(
         counter.accountId,
         { dimension: 'campaign', day: counter.day, value: counter.campaignId, field: 'sent', amount: counter.count },
-        expiresAtFor(`${counter.day}T00:00:00.000Z`, retentionMonths),
+        expiresAtFor(`${counter.day}T00:00:00.000Z`, counter.retentionMonths),
       ),
     ),
   );

@@ -9,6 +9,7 @@ declare module 'vitest' {
     publicBaseUrl: string;
     dynamoDbEndpoint: string;
     sqsEndpoint: string;
+    outboundQueueUrl: string;
   }
 }
 
@@ -24,12 +25,14 @@ export async function setup(project: TestProject): Promise<void> {
     sqsPort: await freePort(),
     adminApiKey: 'test-operator-key-0123456789',
     log: () => undefined,
+    recordQueues: true,
   });
   project.provide('baseUrl', stack.baseUrl);
   project.provide('adminApiKey', stack.adminApiKey);
   project.provide('publicBaseUrl', stack.publicBaseUrl);
   project.provide('dynamoDbEndpoint', stack.dynamoDbEndpoint);
   project.provide('sqsEndpoint', stack.sqsEndpoint);
+  project.provide('outboundQueueUrl', stack.queueUrls.outbound);
 }
 
 export async function teardown(): Promise<void> {

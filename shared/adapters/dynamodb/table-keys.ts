@@ -18,6 +18,8 @@ import { scopeLabel } from '../../domain/reports/consent-stats.ts';
  * | audit event     | A#{account}#C#{contact}     | EVENT#{eventId (ULID)}           |
  * | inbound marker  | A#{account}#C#{contact}     | INBOUND#{provider}#{messageId}   |
  * | message history | A#{account}#C#{contact}     | MSG#{messageKey}                 |
+ * | outbound message| A#{account}#C#{contact}     | MSG#OUT#{messageId}  (gate)      |
+ * | suppression     | A#{account}#C#{contact}     | SUPPRESSION#{channel}            |
  * | erasure key     | A#{account}                 | SECRET#ERASURE                   |
  * | tombstone       | A#{account}#ERASED#{hmac}   | TOMBSTONE                        |
  * | web form        | A#{account}                 | FORM#{formId}                    |
@@ -56,6 +58,13 @@ export const keys = {
   message: (accountId: string, contact: string, messageKey: string) => ({
     pk: keys.contactPartition(accountId, contact),
     sk: `MSG#${messageKey}`,
+  }),
+  /** The gate's history item of one outbound message: its decision, dispatch state and idempotency claim. */
+  outboundMessage: (accountId: string, contact: string, messageId: string) => keys.message(accountId, contact, `OUT#${messageId}`),
+  /** Email complaint / hard bounce (attributes `reason`, `occurredAt`): blocks every message on the channel. */
+  suppression: (accountId: string, contact: string, channel: Channel) => ({
+    pk: keys.contactPartition(accountId, contact),
+    sk: `SUPPRESSION#${channel}`,
   }),
   erasureKey: (accountId: string) => ({ pk: `A#${accountId}`, sk: 'SECRET#ERASURE' }),
   /** Keyed by HMAC(account erasure key, contact): blocks marketing after erasure without keeping the address. */
@@ -139,4 +148,5 @@ export const SK_PREFIX = {
   message: 'MSG#',
   form: 'FORM#',
   lastMarketingSend: 'LASTMKT#',
+  suppression: 'SUPPRESSION#',
 } as const;

@@ -9,10 +9,37 @@ import { CHANNELS, CONSENT_STATUSES, type Channel, type ConsentStatus } from '..
 export const OPT_OUT_BLOCKS = ['all', 'marketing'] as const;
 export type OptOutBlocks = (typeof OPT_OUT_BLOCKS)[number];
 
+/** `HH:MM`, 24-hour clock. */
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour clock)');
+
+/**
+ * When marketing may reach a person, in the recipient's local time (e.g. 08:00–21:00, the TCPA
+ * calling window). `allowedUntil` is exclusive; a window may wrap past midnight. Marketing outside it
+ * is deferred, never dropped; transactional messages are not affected.
+ */
+export const quietHoursSchema = z
+  .strictObject({ allowedFrom: timeOfDay, allowedUntil: timeOfDay })
+  .refine((window) => window.allowedFrom !== window.allowedUntil, 'allowedFrom and allowedUntil must differ');
+export type QuietHours = z.infer<typeof quietHoursSchema>;
+
+/** An IANA time zone name the runtime knows (Intl), e.g. America/New_York. */
+export const timeZoneSchema = z.string().min(1).max(64).refine(isKnownTimeZone, 'must be an IANA time zone, e.g. America/New_York');
+
+export function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const channelPolicySchema = z.strictObject({
   /** Status reported for a contact with no record on this channel (seed default: opted out). */
   defaultStatus: z.enum(CONSENT_STATUSES),
   optOutBlocks: z.enum(OPT_OUT_BLOCKS),
+  /** Optional send window for marketing on this channel; absent = any time. */
+  quietHours: quietHoursSchema.optional(),
 });
 export type ChannelPolicy = z.infer<typeof channelPolicySchema>;
 
@@ -61,22 +88,34 @@ export const accountSettingsSchema = z.strictObject({
   allowedOrigins: allowedOriginsSchema.optional(),
   /** Opt-out attribution window for campaign opt-out rates (default 72 h). */
   attributionWindowHours: attributionWindowSchema.optional(),
+  /**
+   * Quiet hours use this zone where the recipient's cannot be derived from the address (email,
+   * non-geographic numbers). Default UTC.
+   */
+  defaultTimeZone: timeZoneSchema.optional(),
 });
 export type AccountSettings = z.infer<typeof accountSettingsSchema>;
 
-/** A PUT may change any part; omitted parts keep their value. */
+/** A PUT may change any part; omitted parts keep their value; `quietHours: null` removes the window. */
+const channelPolicyPatchSchema = z.strictObject({
+  defaultStatus: z.enum(CONSENT_STATUSES).optional(),
+  optOutBlocks: z.enum(OPT_OUT_BLOCKS).optional(),
+  quietHours: quietHoursSchema.nullable().optional(),
+});
+
 export const accountSettingsPatchSchema = z.strictObject({
   channels: z
     .strictObject({
-      sms: channelPolicySchema.partial().optional(),
-      whatsapp: channelPolicySchema.partial().optional(),
-      email: channelPolicySchema.partial().optional(),
+      sms: channelPolicyPatchSchema.optional(),
+      whatsapp: channelPolicyPatchSchema.optional(),
+      email: channelPolicyPatchSchema.optional(),
     })
     .optional(),
   retention: retentionSchema.partial().optional(),
   brandName: z.string().trim().min(1).max(40).optional(),
   allowedOrigins: allowedOriginsSchema.optional(),
   attributionWindowHours: attributionWindowSchema.optional(),
+  defaultTimeZone: timeZoneSchema.optional(),
 });
 export type AccountSettingsPatch = z.infer<typeof accountSettingsPatchSchema>;
 
@@ -96,14 +135,20 @@ export function defaultAccountSettings(): AccountSettings {
 export function mergeAccountSettings(current: AccountSettings, patch: AccountSettingsPatch): AccountSettings {
   const channels = { ...current.channels };
   for (const channel of CHANNELS) {
-    channels[channel] = { ...current.channels[channel], ...patch.channels?.[channel] };
+    const { quietHours, ...rest } = patch.channels?.[channel] ?? {};
+    const merged: ChannelPolicy = { ...current.channels[channel], ...rest };
+    if (quietHours === null) delete merged.quietHours;
+    else if (quietHours !== undefined) merged.quietHours = quietHours;
+    channels[channel] = merged;
   }
+  const defaultTimeZone = patch.defaultTimeZone ?? current.defaultTimeZone;
   return {
     channels,
     retention: { ...current.retention, ...patch.retention },
     brandName: patch.brandName ?? current.brandName,
     allowedOrigins: patch.allowedOrigins ?? current.allowedOrigins,
     attributionWindowHours: patch.attributionWindowHours ?? current.attributionWindowHours,
+    ...(defaultTimeZone ? { defaultTimeZone } : {}),
   };
 }
 

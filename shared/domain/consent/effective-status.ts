@@ -6,6 +6,9 @@ export type StatusBasis =
   | { kind: 'channel_record'; scope: '*'; eventId: string; occurredAt: string }
   | { kind: 'default'; defaultStatus: ConsentStatus };
 
+/** What the effective-status rule needs of a record (the gate reads only these attributes). */
+export type StatusRecord = Pick<ConsentRecord, 'scope' | 'status' | 'occurredAt' | 'eventId'>;
+
 export interface EffectiveStatus {
   status: ConsentStatus;
   /** True when a stored record (not the account default) decided it. */
@@ -18,8 +21,8 @@ export interface EffectiveStatus {
  * channel-wide record; with neither, the account's default for the channel.
  */
 export function effectiveStatus(input: {
-  lineRecord?: ConsentRecord;
-  channelRecord?: ConsentRecord;
+  lineRecord?: StatusRecord;
+  channelRecord?: StatusRecord;
   defaultStatus: ConsentStatus;
 }): EffectiveStatus {
   const { lineRecord, channelRecord } = input;

@@ -5,6 +5,7 @@ import { parseTwoWaySmsMessage } from '../../../shared/adapters/aws-sms/two-way-
 import { parseFormBody } from '../../../shared/adapters/twilio/form-body.ts';
 import { parseTwilioInbound } from '../../../shared/adapters/twilio/twilio-inbound-message.ts';
 import { verifyTwilioSignature } from '../../../shared/adapters/twilio/twilio-signature.ts';
+import { parseEnvelope } from '../../../shared/use-cases/gate-outbound-batch.ts';
 
 // The events/ files are samples for local invokes and curl examples:
 // they must stay valid against the parsers (and the Twilio one correctly signed).
@@ -62,5 +63,16 @@ describe('events/forms.submit.json', () => {
     const event = readEvent('forms.submit.json') as HttpApiEvent;
     const fields = parseFormBody(Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8').toString('utf8'));
     expect(webFormSubmissionSchema.parse(fields)).toEqual({ contact: '+12025550143', consent: 'yes', formVersion: '1', website: '' });
+  });
+});
+
+describe('events/outbound-gate.sqs.json', () => {
+  it('carries valid outbound envelopes, one of them waiting for its sendAfter', () => {
+    const event = readEvent('outbound-gate.sqs.json') as { Records: { body: string; eventSource: string }[] };
+    const now = new Date('2026-11-24T12:00:00Z');
+    const parsed = event.Records.map((record) => parseEnvelope(record.body, now));
+    expect(parsed.every((result) => result.ok)).toBe(true);
+    expect(event.Records.every((record) => record.eventSource === 'aws:sqs')).toBe(true);
+    expect(parsed.map((result) => (result.ok ? result.contact : ''))).toEqual(['+14255550182', '+14255550183', 'person@example.org']);
   });
 });

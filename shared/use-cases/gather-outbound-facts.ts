@@ -1,0 +1,172 @@
+import type { AccountContext, GateLine, OutboundStore } from '../adapters/dynamodb/outbound-store.ts';
+import { liveItem, routeLookupKey } from '../adapters/dynamodb/outbound-store.ts';
+import { keyId, type TableKey } from '../adapters/dynamodb/batch-get-items.ts';
+import { keys } from '../adapters/dynamodb/table-keys.ts';
+import { CHANNEL_SCOPE, type Channel } from '../domain/channels.ts';
+import type { EmailSuppressionReason, GateConsentRecord, OutboundFacts } from '../domain/outbound/decide-outbound.ts';
+import { contactErasureHash } from '../domain/retention/erasure-hash.ts';
+
+export interface FactsRequest {
+  channel: Channel;
+  /** The line address, normalised (normalizeLineAddress). */
+  from: string;
+  /** The recipient, normalised (normalizeContact). */
+  contact: string;
+  /** False when only the line and account are needed (a message waiting for its sendAfter). */
+  needsConsent: boolean;
+  /**
+   * Whether the erasure tombstone can change the decision, given what else was read. Tombstones
+   * only ever block marketing that would otherwise go out, so they are read in a second round for
+   * those messages only. Default: always read.
+   */
+  tombstoneMatters?: (stored: StoredFacts, account: AccountContext) => boolean;
+}
+
+export type StoredFacts = Pick<OutboundFacts, 'lineRecord' | 'channelRecord' | 'suppression' | 'tombstone'>;
+
+export type FactsResult =
+  | { kind: 'unknown_line' }
+  /** Something needed could not be read: the caller must not decide (fail closed). */
+  | { kind: 'failed' }
+  | { kind: 'ready'; line: GateLine; account: AccountContext; stored?: StoredFacts };
+
+/** An email line is an address or a whole domain: the address is looked up first, then its domain. */
+export function lineCandidates(channel: Channel, from: string): string[] {
+  if (channel !== 'email') return [from];
+  const at = from.lastIndexOf('@');
+  return at > 0 ? [from, from.slice(at + 1)] : [from];
+}
+
+/**
+ * Everything the outbound decision needs for many messages in three batched reads at most: lines
+ * (cached), account settings and erasure keys (cached), then consent records, email suppressions
+ * and erasure tombstones (always fresh), each read once however many messages share it.
+ * `accountId` restricts the lines to one account (the check API): another account's line is unknown.
+ */
+export async function gatherOutboundFacts(
+  store: OutboundStore,
+  requests: readonly FactsRequest[],
+  nowMs: number,
+  options: { accountId?: string } = {},
+): Promise<FactsResult[]> {
+  const lookups = requests.flatMap((request) => lineCandidates(request.channel, request.from).map((address) => ({ channel: request.channel, address })));
+  const { lines, failed: failedLookups } = await store.resolveLines(lookups);
+
+  const results: (FactsResult | { kind: 'line'; line: GateLine })[] = requests.map((request) => {
+    for (const address of lineCandidates(request.channel, request.from)) {
+      const lookup = routeLookupKey(request.channel, address);
+      if (failedLookups.has(lookup)) return { kind: 'failed' };
+      const line = lines.get(lookup);
+      if (line && line.channel === request.channel && (options.accountId === undefined || line.accountId === options.accountId)) {
+        return { kind: 'line', line };
+      }
+    }
+    return { kind: 'unknown_line' };
+  });
+
+  const accountIds = new Set(results.flatMap((result) => (result.kind === 'line' ? [result.line.accountId] : [])));
+  const { contexts, failed: failedAccounts } = accountIds.size > 0 ? await store.accountContexts(accountIds) : { contexts: new Map<string, AccountContext>(), failed: new Set<string>() };
+
+  const hashes = new Map<string, string>();
+  const tombstoneKey = (account: AccountContext, accountId: string, contact: string): TableKey | undefined => {
+    if (!account.erasureKey) return undefined;
+    const cacheKey = `${accountId}\u0000${contact}`;
+    let hash = hashes.get(cacheKey);
+    if (!hash) {
+      hash = contactErasureHash(account.erasureKey, contact);
+      hashes.set(cacheKey, hash);
+    }
+    return keys.tombstone(accountId, hash);
+  };
+  const keysFor = (request: FactsRequest, line: GateLine) => ({
+    line: keys.consent(line.accountId, request.contact, request.channel, line.lineId),
+    channel: keys.consent(line.accountId, request.contact, request.channel, CHANNEL_SCOPE),
+    suppression: request.channel === 'email' ? keys.suppression(line.accountId, request.contact, 'email') : undefined,
+  });
+
+  const wanted: TableKey[] = [];
+  const planned = requests.map((request, index) => {
+    const result = results[index];
+    if (result?.kind !== 'line') return undefined;
+    const account = contexts.get(result.line.accountId);
+    if (!account || failedAccounts.has(result.line.accountId)) {
+      results[index] = { kind: 'failed' };
+      return undefined;
+    }
+    if (!request.needsConsent) {
+      results[index] = { kind: 'ready', line: result.line, account };
+      return undefined;
+    }
+    const plan = keysFor(request, result.line);
+    for (const key of Object.values(plan)) if (key) wanted.push(key);
+    // Without a predicate the tombstone is read in the first round, with the rest.
+    const tombstone = request.tombstoneMatters ? undefined : tombstoneKey(account, result.line.accountId, request.contact);
+    if (tombstone) wanted.push(tombstone);
+    return { request, line: result.line, account, plan, tombstone };
+  });
+
+  const empty = { items: new Map<string, Record<string, unknown>>(), failed: new Set<string>() };
+  const fresh = wanted.length > 0 ? await store.readFresh(wanted) : empty;
+  const storedFacts = planned.map((entry, index) => {
+    if (!entry) return undefined;
+    const planKeys = [...Object.values(entry.plan), entry.tombstone].filter((key): key is TableKey => key !== undefined);
+    if (planKeys.some((key) => fresh.failed.has(keyId(key)))) {
+      results[index] = { kind: 'failed' };
+      return undefined;
+    }
+    const item = (key: TableKey | undefined) => (key ? liveItem(fresh.items.get(keyId(key)), nowMs) : undefined);
+    const stored: StoredFacts = {};
+    const lineRecord = toRecord(item(entry.plan.line));
+    const channelRecord = toRecord(item(entry.plan.channel));
+    const suppression = toSuppression(item(entry.plan.suppression));
+    if (lineRecord) stored.lineRecord = lineRecord;
+    if (channelRecord) stored.channelRecord = channelRecord;
+    if (suppression) stored.suppression = suppression;
+    setTombstone(stored, item(entry.tombstone));
+    return stored;
+  });
+
+  // Second round: tombstones of the messages whose decision they can still change.
+  const late = planned.flatMap((entry, index) => {
+    const stored = storedFacts[index];
+    if (!entry || !stored || entry.tombstone || !entry.request.tombstoneMatters?.(stored, entry.account)) return [];
+    const key = tombstoneKey(entry.account, entry.line.accountId, entry.request.contact);
+    return key ? [{ index, key }] : [];
+  });
+  const tombstones = late.length > 0 ? await store.readFresh(late.map((entry) => entry.key)) : empty;
+  for (const { index, key } of late) {
+    const stored = storedFacts[index];
+    if (!stored) continue;
+    if (tombstones.failed.has(keyId(key))) storedFacts[index] = undefined;
+    else setTombstone(stored, liveItem(tombstones.items.get(keyId(key)), nowMs));
+  }
+
+  planned.forEach((entry, index) => {
+    if (!entry) return;
+    const stored = storedFacts[index];
+    results[index] = stored ? { kind: 'ready', line: entry.line, account: entry.account, stored } : { kind: 'failed' };
+  });
+  return results.map((result) => (result.kind === 'line' ? { kind: 'failed' } : result));
+}
+
+function setTombstone(stored: StoredFacts, tombstone: Record<string, unknown> | undefined): void {
+  if (tombstone) stored.tombstone = { erasedAt: typeof tombstone.erasedAt === 'string' ? tombstone.erasedAt : new Date(0).toISOString() };
+}
+
+function toRecord(item: Record<string, unknown> | undefined): GateConsentRecord | undefined {
+  if (!item || (item.status !== 'opted_in' && item.status !== 'opted_out') || typeof item.occurredAt !== 'string') return undefined;
+  return {
+    scope: String(item.scope),
+    status: item.status,
+    occurredAt: item.occurredAt,
+    eventId: String(item.eventId ?? ''),
+    ...(item.category === 'marketing' ? { category: 'marketing' as const } : {}),
+  };
+}
+
+function toSuppression(item: Record<string, unknown> | undefined): { reason: EmailSuppressionReason; occurredAt: string } | undefined {
+  if (!item) return undefined;
+  // Any other stored reason is treated as the stricter of the two: it still blocks.
+  const reason: EmailSuppressionReason = item.reason === 'complaint' ? 'complaint' : 'hard_bounce';
+  return { reason, occurredAt: typeof item.occurredAt === 'string' ? item.occurredAt : '' };
+}

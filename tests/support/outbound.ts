@@ -1,0 +1,81 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { inject } from 'vitest';
+import type { GatedMessage } from '../../shared/use-cases/gate-outbound-batch.ts';
+import { api } from './api-client.ts';
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+let sqs: SQSClient | undefined;
+let db: DynamoDBDocumentClient | undefined;
+
+/** A real SQS client on the stack's emulator, as a sender would use one. */
+export function sqsClient(): SQSClient {
+  sqs ??= new SQSClient({ region: 'us-east-1', endpoint: inject('sqsEndpoint'), credentials });
+  return sqs;
+}
+
+/** A document client on DynamoDB Local, for seeding items that other issues' features will write. */
+export function tableClient(): DynamoDBDocumentClient {
+  db ??= DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: inject('dynamoDbEndpoint'), credentials }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return db;
+}
+
+export const TABLE_NAME = 'optgate';
+
+/** Puts an envelope (or any raw body) on optgate-outbound. */
+export async function enqueue(body: unknown, options: { delaySeconds?: number } = {}): Promise<void> {
+  await sqsClient().send(
+    new SendMessageCommand({
+      QueueUrl: inject('outboundQueueUrl'),
+      MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+      ...(options.delaySeconds ? { DelaySeconds: options.delaySeconds } : {}),
+    }),
+  );
+}
+
+export async function enqueueMany(bodies: unknown[]): Promise<void> {
+  for (let start = 0; start < bodies.length; start += 10) {
+    await sqsClient().send(
+      new SendMessageBatchCommand({
+        QueueUrl: inject('outboundQueueUrl'),
+        Entries: bodies.slice(start, start + 10).map((body, index) => ({ Id: `e${index}`, MessageBody: JSON.stringify(body) })),
+      }),
+    );
+  }
+}
+
+export interface Gated {
+  queue: 'dispatch' | 'suppressed' | 'outboundDlq';
+  body: string;
+}
+
+/** What the gate wrote for a messageId (or a text), as the stack's queue recorder saw it. */
+export async function gated(filter: { messageId?: string; contains?: string }): Promise<Gated[]> {
+  const query = new URLSearchParams(filter as Record<string, string>).toString();
+  const response = await api<{ messages: Gated[] }>('GET', `/local/gated?${query}`);
+  return response.body.messages;
+}
+
+/** Waits until the gate has written `count` messages for the filter (polls; the gate batches for up to 1 s). */
+export async function waitForGated(filter: { messageId?: string; contains?: string }, count = 1, timeoutMs = 20_000): Promise<Gated[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await gated(filter);
+    if (found.length >= count) return found;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${count} gated message(s) for ${JSON.stringify(filter)}; found ${found.length}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export function parseGated(message: Gated): GatedMessage {
+  return JSON.parse(message.body) as GatedMessage;
+}
+
+let sequence = 0;
+export function newMessageId(prefix = 'msg'): string {
+  sequence += 1;
+  return `${prefix}-${Date.now().toString(36)}-${sequence}-${Math.random().toString(36).slice(2, 8)}`;
+}

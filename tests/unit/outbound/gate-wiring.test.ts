@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_RECEIVE_COUNT, visibilityTimeoutFor } from '../../../infra/local/provision.ts';
+import { FUNCTIONS, type FunctionDefinition } from '../../../shared/manifest.ts';
+
+const gate = (FUNCTIONS as readonly FunctionDefinition[]).find((fn) => fn.name === 'outbound-gate');
+
+describe('outbound gate wiring (manifest → CDK app and local stack)', () => {
+  it('is triggered by the outbound queue with a batch size Lambda accepts for its window', () => {
+    const trigger = gate?.triggers.find((candidate) => candidate.kind === 'sqs');
+    expect(trigger).toMatchObject({ kind: 'sqs', queue: 'outbound' });
+    if (trigger?.kind !== 'sqs') return;
+    expect(trigger.batchSize).toBeGreaterThanOrEqual(1);
+    expect(trigger.batchSize).toBeLessThanOrEqual(10_000);
+    // Lambda requires a batching window for batches above 10 on standard queues.
+    if (trigger.batchSize > 10) expect(trigger.maxBatchingWindowSeconds).toBeGreaterThanOrEqual(1);
+    expect(trigger.maxBatchingWindowSeconds).toBeLessThanOrEqual(300);
+  });
+
+  it('may send where its outcomes go, and only there', () => {
+    expect([...(gate?.sendsTo ?? [])].sort()).toEqual(['dispatch', 'outbound', 'outboundDlq', 'suppressed']);
+    expect(gate?.table).toBe('readWrite');
+  });
+
+  it('gets a visibility timeout of at least 6 × its timeout and a DLQ after at least 5 receives', () => {
+    expect(visibilityTimeoutFor('outbound')).toBeGreaterThanOrEqual(6 * (gate?.timeoutSeconds ?? Infinity));
+    expect(MAX_RECEIVE_COUNT).toBeGreaterThanOrEqual(5);
+  });
+});
