@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { keys } from './table-keys.ts';
+import { expiryIndexAttributes, keys } from './table-keys.ts';
 
 export interface RateLimit {
   limit: number;
@@ -25,15 +25,18 @@ export class DynamoRateLimiter {
     const windowStart = nowSeconds - (nowSeconds % rule.windowSeconds);
     // Hashed: keys and item values hold no IP address or contact.
     const subjectHash = createHash('sha256').update(subject).digest('hex').slice(0, 32);
+    const key = keys.rateCounter(accountId, kind, subjectHash, windowStart);
+    const expiresAt = windowStart + rule.windowSeconds + 60;
+    const expiry = expiryIndexAttributes(expiresAt, key.pk, key.sk);
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.rateCounter(accountId, kind, subjectHash, windowStart),
-          UpdateExpression: 'ADD #count :one SET #type = :type, expiresAt = :expiresAt',
+          Key: key,
+          UpdateExpression: 'ADD #count :one SET #type = :type, expiresAt = :expiresAt, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk',
           ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
           ExpressionAttributeNames: { '#count': 'count', '#type': 'type' },
-          ExpressionAttributeValues: { ':one': 1, ':limit': rule.limit, ':type': 'rateCounter', ':expiresAt': windowStart + rule.windowSeconds + 60 },
+          ExpressionAttributeValues: { ':one': 1, ':limit': rule.limit, ':type': 'rateCounter', ':expiresAt': expiresAt, ':gsi2pk': expiry.gsi2pk, ':gsi2sk': expiry.gsi2sk },
         }),
       );
       return true;
