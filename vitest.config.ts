@@ -8,8 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
-          // The infrastructure tests synthesise the CDK app in beforeAll: seconds alone, more on a busy machine.
-          hookTimeout: 60_000,
+          // CDK synthesis in beforeAll takes seconds, more on a busy 2-core machine.
+          hookTimeout: 120_000,
         },
       },
       {

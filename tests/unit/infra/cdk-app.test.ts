@@ -103,13 +103,7 @@ describe('npx cdk synth (offline, real bundling)', () => {
         process.execPath,
         ['--input-type=module', '-e', `const m = await import(${JSON.stringify(`file://${bundle}`)}); console.log(typeof m.handler);`],
         {
-          env: {
-            ...offlineEnv(),
-            AWS_REGION: 'us-east-1',
-            OPTGATE_TABLE_NAME: 'optgate-test',
-            PUBLIC_BASE_URL: 'https://consent.example.com',
-            OPERATOR_KEY_SHA256: '0'.repeat(64),
-          },
+          env: { ...offlineEnv(), AWS_REGION: 'us-east-1', ...deployedEnvironment(resource) },
           timeout: 30_000,
         },
       );
@@ -117,3 +111,14 @@ describe('npx cdk synth (offline, real bundling)', () => {
     }
   }, 60_000);
 });
+
+/**
+ * The function's environment as deployed, with CloudFormation references (table name, queue URLs,
+ * API URL) replaced by stand-ins, so each bundle's cold-start config validation runs for real.
+ */
+function deployedEnvironment(resource: { Properties?: Record<string, unknown> } | undefined): Record<string, string> {
+  const variables = ((resource?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {});
+  return Object.fromEntries(
+    Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : `https://stand-in.example.com/${name.toLowerCase()}`]),
+  );
+}

@@ -6,7 +6,7 @@ import { ENV } from '../../../shared/config/service-config.ts';
 import { FUNCTIONS, routeTable, type FunctionDefinition } from '../../../shared/manifest.ts';
 import { type StageConfig, parseStageConfig } from '../../../infra/cdk/stage-config.ts';
 import { StatefulStack } from '../../../infra/cdk/stateful-stack.ts';
-import { ACCESS_LOG_FIELDS, API_THROTTLE, StatelessStack, permissionsFor } from '../../../infra/cdk/stateless-stack.ts';
+import { ACCESS_LOG_FIELDS, API_THROTTLE, QUEUE_URL_ENV, StatelessStack, permissionsFor } from '../../../infra/cdk/stateless-stack.ts';
 
 /**
  * The stateless stack as `cdk synth` builds it, without bundling: `aws:cdk:bundling-stacks: []` makes
@@ -130,6 +130,13 @@ describe('stateless stack: functions', () => {
       // The endpoint attribute of the HttpApi itself: no dependency on routes or stage, so no cycle.
       [ENV.publicBaseUrl]: { 'Fn::GetAtt': [logicalIdOf(stack, stack.httpApi.node.defaultChild), 'ApiEndpoint'] },
       [ENV.operatorKeySha256]: KEY_HASH,
+      // Queue URLs only for the queues the function sends to.
+      ...Object.fromEntries(
+        [...new Set((FUNCTIONS as readonly FunctionDefinition[]).find((fn) => fn.name === name)?.sendsTo ?? [])].map((queue) => [
+          QUEUE_URL_ENV[queue],
+          expect.anything(),
+        ]),
+      ),
     });
   });
 
