@@ -28,7 +28,12 @@ export type TopicName = 'awsSmsInbound' | 'awsSmsEvents' | 'sesInbound' | 'sesFe
 export type QueueName = 'outbound' | 'dispatch' | 'suppressed' | 'outboundDlq';
 
 /** External APIs a function calls (each becomes an explicit IAM statement). */
-export type ExternalApi = 'smsVoiceSendText';
+export type ExternalApi =
+  | 'smsVoiceSendText'
+  /** ConsentChanged events on the event bus (every function that records consent changes). */
+  | 'eventBridgePutEvents'
+  /** Double opt-in confirmation emails from the account's verified identities. */
+  | 'sesSendEmail';
 
 export interface FunctionDefinition {
   /** Stable id: the CDK construct id and the local server's name. */
@@ -66,7 +71,7 @@ export const FUNCTIONS = [
   {
     name: 'admin-api',
     entry: 'functions/admin-api/handler.ts',
-    description: 'Admin API: accounts, lines, settings, keyword rules, contact consent and audit trail',
+    description: 'Admin API: accounts, lines, settings, keyword rules, contact consent and audit trail, web forms, reports',
     routes: [
       'POST /v1/accounts',
       'GET /v1/settings',
@@ -81,6 +86,13 @@ export const FUNCTIONS = [
       'GET /v1/contacts/{contact}/consent',
       'PUT /v1/contacts/{contact}/consent',
       'GET /v1/contacts/{contact}/events',
+      'POST /v1/forms',
+      'GET /v1/forms',
+      'GET /v1/forms/{formId}',
+      'PUT /v1/forms/{formId}',
+      'DELETE /v1/forms/{formId}',
+      'GET /v1/reports/snapshot',
+      'GET /v1/reports/opt-outs',
       'POST /v1/consent/check',
       'POST /v1/unsubscribe-links',
       'POST /v1/unsubscribe-keys',
@@ -88,7 +100,7 @@ export const FUNCTIONS = [
     triggers: [],
     table: 'readWrite',
     sendsTo: [],
-    calls: [],
+    calls: ['eventBridgePutEvents'],
     timeoutSeconds: 10,
     memoryMb: 512,
   },
@@ -101,7 +113,7 @@ export const FUNCTIONS = [
     triggers: [],
     table: 'readWrite',
     sendsTo: [],
-    calls: [],
+    calls: ['eventBridgePutEvents'],
     timeoutSeconds: 10,
     memoryMb: 512,
   },
@@ -113,9 +125,35 @@ export const FUNCTIONS = [
     triggers: [{ kind: 'sns', topic: 'awsSmsInbound' }],
     table: 'readWrite',
     sendsTo: [],
-    calls: ['smsVoiceSendText'],
+    calls: ['smsVoiceSendText', 'eventBridgePutEvents'],
     timeoutSeconds: 15,
     memoryMb: 512,
+  },
+  {
+    name: 'forms',
+    entry: 'functions/forms/handler.ts',
+    description: 'Public web opt-in forms: the embeddable page, submissions with evidence, double opt-in confirmation',
+    routes: ['GET /forms/{formId}', 'POST /forms/{formId}', 'GET /forms/{formId}/confirm/{token}', 'POST /forms/{formId}/confirm/{token}'],
+    publicRoutes: ['GET /forms/{formId}', 'POST /forms/{formId}', 'GET /forms/{formId}/confirm/{token}', 'POST /forms/{formId}/confirm/{token}'],
+    triggers: [],
+    table: 'readWrite',
+    sendsTo: [],
+    calls: ['eventBridgePutEvents', 'sesSendEmail'],
+    timeoutSeconds: 10,
+    memoryMb: 512,
+  },
+  {
+    name: 'openapi',
+    entry: 'functions/openapi/handler.ts',
+    description: 'The OpenAPI 3.1 description of every route, generated from the request schemas',
+    routes: ['GET /openapi.json'],
+    publicRoutes: ['GET /openapi.json'],
+    triggers: [],
+    table: 'none',
+    sendsTo: [],
+    calls: [],
+    timeoutSeconds: 5,
+    memoryMb: 256,
   },
   {
     name: 'outbound-gate',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { OutboundStore } from '../../shared/adapters/dynamodb/outbound-store.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
@@ -11,31 +12,32 @@ import { BUILTIN_RULES } from '../../shared/domain/keywords/builtin-rules.ts';
 import { keywordRuleInputSchema, type KeywordRuleInput } from '../../shared/domain/keywords/keyword-rule.ts';
 import { parseJsonBody, pathParameter, validate } from '../../shared/http/api-gateway-request.ts';
 import { authenticate, requireAccount, requireOperator } from '../../shared/http/authenticate.ts';
-import { httpHandler, type HttpEvent, type HttpResult } from '../../shared/http/http-handler.ts';
+import { createAccountSchema, eventsQuerySchema } from '../../shared/http/admin-request-schemas.ts';
+import { httpHandler } from '../../shared/http/http-handler.ts';
 import { json, noContent } from '../../shared/http/responses.ts';
 import { checkConsent, consentCheckSchema } from '../../shared/use-cases/check-consent.ts';
 import { createUnsubscribeLink, unsubscribeLinkInputSchema } from '../../shared/use-cases/create-unsubscribe-link.ts';
 import { getContactConsent } from '../../shared/use-cases/get-contact-consent.ts';
 import { setConsentSchema, setContactConsent } from '../../shared/use-cases/set-contact-consent.ts';
 import type { RouteKey } from '../../shared/manifest.ts';
+import { ConsentSnapshotReader } from '../../shared/adapters/dynamodb/consent-snapshot-reader.ts';
+import { FormStore } from '../../shared/adapters/dynamodb/form-store.ts';
+import type { AccountRoute } from './account-route.ts';
+import { formRoutes } from './form-routes.ts';
+import { reportRoutes } from './report-routes.ts';
 
 const config = loadServiceConfig();
 const db = createDocumentClient();
 const stores = createStores(db, config.tableName);
+const consentEvents = new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName);
 // The gate's reader, with its per-container cache of settings and lines.
 const outboundStore = new OutboundStore(db, config.tableName, { cacheTtlMs: cacheTtlMs() });
 const now = () => new Date();
 
-type Account = { accountId: string; keyId: string };
-type AccountRoute = (event: HttpEvent, account: Account) => Promise<HttpResult>;
-
-const createAccountSchema = z.strictObject({ name: z.string().trim().min(1).max(120) });
 /** Rotation takes no options today; a body, when sent, must be an empty JSON object. */
 const rotateKeySchema = z.strictObject({});
-const eventsQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(64).optional(),
-});
+const formStore = new FormStore(db, config.tableName);
+const snapshotReader = new ConsentSnapshotReader(db, config.tableName);
 
 /** A rule may name a line only of the same account. */
 async function checkRuleLine(accountId: string, input: KeywordRuleInput): Promise<void> {
@@ -98,7 +100,7 @@ const accountRoutes: Partial<Record<RouteKey, AccountRoute>> = {
 
   'PUT /v1/contacts/{contact}/consent': async (event, { accountId, keyId }) => {
     const body = parseJsonBody(event, setConsentSchema);
-    const result = await setContactConsent({ ...stores, now }, { accountId, keyId, rawContact: pathParameter(event, 'contact'), body });
+    const result = await setContactConsent({ ...stores, consentEvents, now }, { accountId, keyId, rawContact: pathParameter(event, 'contact'), body });
     return json(200, result);
   },
 
@@ -124,6 +126,8 @@ const accountRoutes: Partial<Record<RouteKey, AccountRoute>> = {
     const { keyId, createdAt } = await stores.unsubscribeKeyStore.rotate(accountId, now());
     return json(201, { keyId, createdAt });
   },
+  ...formRoutes({ formStore, lineStore: stores.lineStore, publicBaseUrl: config.publicBaseUrl }),
+  ...reportRoutes({ ...stores, snapshotReader, publicBaseUrl: config.publicBaseUrl, now }),
 };
 
 export const handler = httpHandler(async (event) => {

@@ -1,3 +1,4 @@
+import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { isOptOutEvent, parseSmsEvent } from '../../shared/adapters/aws-sms/sms-event.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
@@ -15,7 +16,10 @@ import { recordProviderConsent } from '../../shared/use-cases/record-provider-co
 
 const config = loadServiceConfig();
 const snsConfig = loadSnsConfig();
-const stores = createStores(createDocumentClient(), config.tableName);
+const stores = {
+  ...createStores(createDocumentClient(), config.tableName),
+  consentEvents: new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName),
+};
 const verifier = new SnsSignatureVerifier({
   allowedTopicArns: snsConfig.topicArns,
   certificates: createSnsCertificateSource({ http: createFetchHttpClient({ timeoutMs: 3_000 }), baseUrl: snsConfig.certificateBaseUrl }),

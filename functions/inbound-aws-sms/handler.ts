@@ -3,6 +3,7 @@ import type { SNSEvent } from 'aws-lambda';
 import { extractSnsMessages } from '../../shared/adapters/aws-sms/sns-event.ts';
 import { AwsSmsReplySender } from '../../shared/adapters/aws-sms/sms-reply-sender.ts';
 import { parseTwoWaySmsMessage } from '../../shared/adapters/aws-sms/two-way-sms-message.ts';
+import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
 import { loadServiceConfig } from '../../shared/config/service-config.ts';
@@ -14,6 +15,7 @@ import { handleInboundMessage } from '../../shared/use-cases/handle-inbound-mess
 
 const config = loadServiceConfig();
 const stores = createStores(createDocumentClient(), config.tableName);
+const consentEvents = new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName);
 const replySender = new AwsSmsReplySender(
   new PinpointSMSVoiceV2Client({ maxAttempts: 3, requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 } }),
 );
@@ -39,7 +41,7 @@ export const handler = async (event: SNSEvent): Promise<void> => {
     }
     try {
       const outcome = await handleInboundMessage(
-        { ...stores, now: () => new Date() },
+        { ...stores, consentEvents, now: () => new Date() },
         {
           provider: 'aws',
           providerMessageId: sms.inboundMessageId,

@@ -1,3 +1,4 @@
+import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
 import { createFetchHttpClient } from '../../shared/adapters/http/http-client.ts';
@@ -16,7 +17,10 @@ import { recordEmailFeedback } from '../../shared/use-cases/record-email-feedbac
 
 const config = loadServiceConfig();
 const snsConfig = loadSnsConfig();
-const stores = createStores(createDocumentClient(), config.tableName);
+const stores = {
+  ...createStores(createDocumentClient(), config.tableName),
+  consentEvents: new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName),
+};
 const verifier = new SnsSignatureVerifier({
   allowedTopicArns: snsConfig.topicArns,
   certificates: createSnsCertificateSource({ http: createFetchHttpClient({ timeoutMs: 3_000 }), baseUrl: snsConfig.certificateBaseUrl }),

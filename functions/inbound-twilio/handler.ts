@@ -1,3 +1,4 @@
+import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
 import { MalformedBodyError, parseFormBody } from '../../shared/adapters/twilio/form-body.ts';
@@ -22,6 +23,7 @@ import { handleInboundMessage } from '../../shared/use-cases/handle-inbound-mess
 
 const config = loadServiceConfig();
 const stores = createStores(createDocumentClient(), config.tableName);
+const consentEvents = new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName);
 
 function twiml(statusCode: number, message?: string): HttpResult {
   return { statusCode, headers: { 'content-type': TWIML_CONTENT_TYPE }, body: renderTwiml(message) };
@@ -63,7 +65,7 @@ export const handler = httpHandler(async (event) => {
   if (!parsed.ok) throw new ValidationError(parsed.error);
   const message = parsed.value;
   const outcome = await handleInboundMessage(
-    { ...stores, now: () => new Date() },
+    { ...stores, consentEvents, now: () => new Date() },
     {
       provider: 'twilio',
       providerMessageId: message.messageSid,

@@ -1,3 +1,4 @@
+import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import type { LineRoute } from '../../shared/adapters/dynamodb/line-store.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
@@ -23,7 +24,10 @@ import { handleWhatsAppUpdates } from '../../shared/use-cases/handle-whatsapp-up
 
 const config = loadServiceConfig();
 const whatsAppConfig = loadWhatsAppConfig();
-const stores = createStores(createDocumentClient(), config.tableName);
+const stores = {
+  ...createStores(createDocumentClient(), config.tableName),
+  consentEvents: new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName),
+};
 // A short timeout: Meta wants its webhook answered within seconds, and a reply that misses is resent.
 const cloudApi = new WhatsAppCloudApi(createFetchHttpClient({ timeoutMs: 3_000 }), whatsAppConfig.graphApiBaseUrl);
 

@@ -1,3 +1,4 @@
+import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
 import { MalformedBodyError, parseFormBody } from '../../shared/adapters/twilio/form-body.ts';
@@ -21,7 +22,10 @@ import { logger } from '../../shared/observability/logger.ts';
 import { recordProviderConsent } from '../../shared/use-cases/record-provider-consent.ts';
 
 const config = loadServiceConfig();
-const stores = createStores(createDocumentClient(), config.tableName);
+const stores = {
+  ...createStores(createDocumentClient(), config.tableName),
+  consentEvents: new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName),
+};
 
 function empty(statusCode: number): HttpResult {
   return { statusCode, headers: { 'content-type': TWIML_CONTENT_TYPE }, body: renderTwiml() };

@@ -1,3 +1,4 @@
+import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { z } from 'zod';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
@@ -15,7 +16,10 @@ import { resolveUnsubscribeToken, UNSUBSCRIBE_REASONS, unsubscribeByToken, type 
 import { confirmationPage, errorPage, unsubscribedPage } from './unsubscribe-page.ts';
 
 const config = loadServiceConfig();
-const stores = createStores(createDocumentClient(), config.tableName);
+const stores = {
+  ...createStores(createDocumentClient(), config.tableName),
+  consentEvents: new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName),
+};
 const now = () => new Date();
 
 /** A one-click POST is a few dozen bytes; the page adds a reason and a short comment. */

@@ -30,7 +30,9 @@ import { blockDeployWithoutOperatorKey, type StageConfig } from './stage-config.
 export type PermissionTarget =
   | { readonly kind: 'table' } // the table and its indexes
   | { readonly kind: 'queue'; readonly queue: QueueName }
-  | { readonly kind: 'smsVoiceOriginationIdentities' }; // phone numbers, pools and sender ids of this account
+  | { readonly kind: 'smsVoiceOriginationIdentities' } // phone numbers, pools and sender ids of this account
+  | { readonly kind: 'eventBus' } // the bus ConsentChanged events go to
+  | { readonly kind: 'sesIdentities' }; // verified SES identities (domains, addresses) of this account
 
 export interface Permission {
   readonly target: PermissionTarget;
@@ -63,6 +65,8 @@ export const QUEUE_CONSUME_ACTIONS = [
   'sqs:GetQueueAttributes',
 ] as const;
 export const SMS_VOICE_SEND_TEXT_ACTIONS = ['sms-voice:SendTextMessage'] as const;
+export const EVENTS_PUT_EVENTS_ACTIONS = ['events:PutEvents'] as const;
+export const SES_SEND_EMAIL_ACTIONS = ['ses:SendEmail'] as const;
 
 export function permissionsFor(fn: FunctionDefinition): Permission[] {
   const permissions: Permission[] = [];
@@ -83,6 +87,12 @@ export function permissionsFor(fn: FunctionDefinition): Permission[] {
     switch (api) {
       case 'smsVoiceSendText':
         permissions.push({ target: { kind: 'smsVoiceOriginationIdentities' }, actions: [...SMS_VOICE_SEND_TEXT_ACTIONS], grantedBy: 'policy' });
+        break;
+      case 'eventBridgePutEvents':
+        permissions.push({ target: { kind: 'eventBus' }, actions: [...EVENTS_PUT_EVENTS_ACTIONS], grantedBy: 'policy' });
+        break;
+      case 'sesSendEmail':
+        permissions.push({ target: { kind: 'sesIdentities' }, actions: [...SES_SEND_EMAIL_ACTIONS], grantedBy: 'policy' });
         break;
       default:
         throw unhandled(api, 'external API');
@@ -241,6 +251,12 @@ export class StatelessStack extends Stack {
         return ['phone-number', 'pool', 'sender-id'].map((resource) =>
           this.formatArn({ service: 'sms-voice', resource, resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
         );
+      case 'eventBus':
+        // The account's default bus until the stateful stack owns a bus (OPTGATE_EVENT_BUS_NAME then names it).
+        return [this.formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })];
+      case 'sesIdentities':
+        // SendEmail is authorised on the identity it sends from.
+        return [this.formatArn({ service: 'ses', resource: 'identity', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })];
     }
   }
 

@@ -4,6 +4,8 @@ import { FUNCTIONS, type FunctionDefinition, type TopicName } from '../../shared
 import { toHttpApiEvent } from './api-gateway-event.ts';
 import type { createFakeAwsSmsApi } from './fake-aws-sms-api.ts';
 import type { createFakeWhatsAppCloudApi } from './fake-whatsapp-cloud-api.ts';
+import type { createFakeEventBridgeApi } from './fake-eventbridge-api.ts';
+import type { createFakeSesApi } from './fake-ses-api.ts';
 import type { createLambdaRuntime } from './lambda-runtime.ts';
 import type { QueueRecorder } from './queue-recorder.ts';
 import { LOCAL_SNS_CERTIFICATE_FILE, type LocalSnsSigner } from './local-sns-signer.ts';
@@ -20,12 +22,16 @@ export const FAKE_AWS_SMS_API_PATH = '/local/aws/sms-voice';
 export const FAKE_WHATSAPP_API_PATH = '/local/whatsapp-graph';
 /** Where the functions' SNS certificate source fetches the local signing certificate (SNS_CERTIFICATE_BASE_URL). */
 export const LOCAL_SNS_CERTIFICATES_PATH = '/local/sns-certificates';
+export const FAKE_EVENTBRIDGE_API_PATH = '/local/aws/events';
+export const FAKE_SES_API_PATH = '/local/aws/ses';
 
 export interface LocalServerDeps {
   runtime: ReturnType<typeof createLambdaRuntime>;
   fakeAwsSmsApi: ReturnType<typeof createFakeAwsSmsApi>;
   fakeWhatsAppApi: ReturnType<typeof createFakeWhatsAppCloudApi>;
   snsSigner: LocalSnsSigner;
+  fakeEventBridgeApi: ReturnType<typeof createFakeEventBridgeApi>;
+  fakeSesApi: ReturnType<typeof createFakeSesApi>;
   topicArns: Record<TopicName, string>;
   /** Present when the stack records the gate's output queues (tests). */
   recorder?: QueueRecorder;
@@ -161,6 +167,30 @@ export function createLocalHttpServer(deps: LocalServerDeps): Server {
     }
     if (route === 'GET /local/sent-sms') {
       send(response, 200, { messages: deps.fakeAwsSmsApi.sent });
+      return true;
+    }
+    if (route === 'GET /local/events') {
+      // ?accountId= narrows to one account's ConsentChanged events (tests share one stack).
+      const accountId = url.searchParams.get('accountId');
+      const events = deps.fakeEventBridgeApi
+        .list()
+        .filter((event) => !accountId || (event.detail as { accountId?: unknown } | null)?.accountId === accountId);
+      send(response, 200, { events });
+      return true;
+    }
+    if (route === 'GET /local/sent-email') {
+      const to = url.searchParams.get('to')?.toLowerCase();
+      send(response, 200, { messages: deps.fakeSesApi.sent.filter((mail) => !to || mail.to.includes(to)) });
+      return true;
+    }
+    if (request.method === 'POST' && url.pathname.startsWith(FAKE_EVENTBRIDGE_API_PATH)) {
+      const result = deps.fakeEventBridgeApi.handle(request.headers['x-amz-target'] as string | undefined, body.toString('utf8'));
+      send(response, result.status, result.body, { 'content-type': 'application/x-amz-json-1.1' });
+      return true;
+    }
+    if (url.pathname.startsWith(`${FAKE_SES_API_PATH}/`)) {
+      const result = deps.fakeSesApi.handle(request.method ?? 'GET', url.pathname.slice(FAKE_SES_API_PATH.length), body.toString('utf8'));
+      send(response, result.status, result.body);
       return true;
     }
     if (request.method === 'POST' && url.pathname.startsWith(FAKE_AWS_SMS_API_PATH)) {

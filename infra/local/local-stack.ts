@@ -12,7 +12,16 @@ import { startDynamoDbLocal } from './dynamodb-local.ts';
 import type { TopicName } from '../../shared/manifest.ts';
 import { createFakeAwsSmsApi } from './fake-aws-sms-api.ts';
 import { createFakeWhatsAppCloudApi } from './fake-whatsapp-cloud-api.ts';
-import { createLocalHttpServer, FAKE_AWS_SMS_API_PATH, FAKE_WHATSAPP_API_PATH, LOCAL_SNS_CERTIFICATES_PATH } from './http-server.ts';
+import { createFakeEventBridgeApi } from './fake-eventbridge-api.ts';
+import { createFakeSesApi } from './fake-ses-api.ts';
+import {
+  createLocalHttpServer,
+  FAKE_AWS_SMS_API_PATH,
+  FAKE_EVENTBRIDGE_API_PATH,
+  FAKE_SES_API_PATH,
+  FAKE_WHATSAPP_API_PATH,
+  LOCAL_SNS_CERTIFICATES_PATH,
+} from './http-server.ts';
 import { createLambdaRuntime } from './lambda-runtime.ts';
 import { createLocalSnsSigner } from './local-sns-signer.ts';
 import { provisionQueues, provisionTable } from './provision.ts';
@@ -50,6 +59,7 @@ export interface LocalStack {
 }
 
 export const LOCAL_TABLE_NAME = 'optgate';
+export const LOCAL_EVENT_BUS_NAME = 'optgate-local';
 const LOCAL_REGION = 'us-east-1';
 
 /** The topics the local stack plays SNS for (in AWS the CDK app creates them). */
@@ -108,6 +118,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [ENV.whatsappGraphApiBaseUrl]: `http://127.0.0.1:${options.port}${FAKE_WHATSAPP_API_PATH}/v23.0`,
       [ENV.snsTopicArns]: Object.values(LOCAL_TOPIC_ARNS).join(','),
       [ENV.snsCertificateBaseUrl]: `http://127.0.0.1:${options.port}${LOCAL_SNS_CERTIFICATES_PATH}`,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${options.port}${FAKE_EVENTBRIDGE_API_PATH}`,
+      AWS_ENDPOINT_URL_SESV2: `http://127.0.0.1:${options.port}${FAKE_SES_API_PATH}`,
+      [ENV.eventBusName]: LOCAL_EVENT_BUS_NAME,
       [ENV.tableName]: LOCAL_TABLE_NAME,
       [ENV.publicBaseUrl]: publicBaseUrl,
       [ENV.operatorKeySha256]: createHash('sha256').update(adminApiKey).digest('hex'),
@@ -167,6 +180,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const server = createLocalHttpServer({
       runtime,
       fakeAwsSmsApi: createFakeAwsSmsApi(),
+      // Persisted next to DynamoDB Local's files; in memory for OPTGATE_IN_MEMORY.
+      fakeEventBridgeApi: createFakeEventBridgeApi(options.dataDir ? { file: join(resolve(options.dataDir), 'events.jsonl') } : {}),
+      fakeSesApi: createFakeSesApi(),
       recorder,
       fakeWhatsAppApi: createFakeWhatsAppCloudApi(),
       snsSigner: createLocalSnsSigner(LOCAL_REGION),

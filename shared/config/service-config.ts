@@ -14,6 +14,8 @@ export const ENV = {
   dispatchQueueUrl: 'OPTGATE_DISPATCH_QUEUE_URL',
   suppressedQueueUrl: 'OPTGATE_SUPPRESSED_QUEUE_URL',
   outboundDlqUrl: 'OPTGATE_OUTBOUND_DLQ_URL',
+  /** EventBridge bus for ConsentChanged events; unset = the account's default bus. */
+  eventBusName: 'OPTGATE_EVENT_BUS_NAME',
   /** Per-request timeout of DynamoDB calls (default 3000 ms; the local stack raises it for the slower emulator). */
   dynamoDbRequestTimeoutMs: 'OPTGATE_DYNAMODB_REQUEST_TIMEOUT_MS',
   /** Seconds the gate and the check API reuse settings, lines and erasure keys (default 30). */
@@ -31,11 +33,13 @@ const serviceConfigSchema = z
     [ENV.tableName]: z.string().min(1),
     [ENV.publicBaseUrl]: z.url(),
     [ENV.operatorKeySha256]: z.string().regex(/^[0-9a-f]{64}$/, 'must be the hex SHA-256 of the operator key').optional(),
+    [ENV.eventBusName]: z.string().min(1).max(256).default('default'),
   })
   .transform((env) => ({
     tableName: env[ENV.tableName],
     publicBaseUrl: env[ENV.publicBaseUrl].replace(/\/+$/, ''),
     operatorKeySha256: env[ENV.operatorKeySha256],
+    eventBusName: env[ENV.eventBusName],
   }));
 
 export type ServiceConfig = z.infer<typeof serviceConfigSchema>;

@@ -15,6 +15,7 @@ import { MAX_ENVELOPE_BYTES, outboundEnvelopeSchema, type OutboundEnvelope } fro
 import { recipientTimeZones } from '../domain/outbound/quiet-hours.ts';
 import { expiresAtFor } from '../domain/retention/expires-at.ts';
 import { gatherOutboundFacts } from './gather-outbound-facts.ts';
+import type { MarketingSend } from './record-marketing-send.ts';
 
 /** SQS message attribute on a deferred copy: until then the gate only re-delays it, with no reads. */
 export const NOT_BEFORE_ATTRIBUTE = 'optgate-not-before';
@@ -53,6 +54,11 @@ export interface GateDeps {
   log: GateLog;
   /** Retry pacing of SendMessageBatch (tests shorten it). */
   sendOptions?: SendOptions;
+  /**
+   * Marketing messages this batch dispatched: campaign sent counters and each contact's
+   * last-marketing pointer, which opt-outs are attributed to (recordMarketingSend).
+   */
+  marketingSends: (sends: readonly MarketingSend[]) => Promise<unknown>;
 }
 
 export interface GateSummary {
@@ -85,6 +91,8 @@ interface Work {
   accountId?: string;
   lineId?: string;
   claim?: MessageClaim;
+  /** The account's data retention (months): the campaign counters expire with it. */
+  retentionMonths?: number;
   /** Same (account, contact, messageId) earlier in this batch: this one follows its fate. */
   primary?: Work;
 }
@@ -193,6 +201,7 @@ export async function gateOutboundBatch(deps: GateDeps, records: readonly GateRe
     const needsZones = envelope.category === 'marketing' && policy.quietHours !== undefined;
     item.accountId = line.accountId;
     item.lineId = line.lineId;
+    item.retentionMonths = account.settings.retention.dataMonths;
     item.decision = decideOutbound({
       channel: envelope.channel,
       category: envelope.category,
@@ -294,6 +303,8 @@ export async function gateOutboundBatch(deps: GateDeps, records: readonly GateRe
     deps.log.error('Could not mark gated messages done', { count: notCompleted.size });
   }
 
+  await recordDispatchedMarketing(deps, work, new Set(sent.map((claim) => claim.id)), now);
+
   for (const item of work) {
     if (item.primary && failures.has(item.primary.record.messageId)) failures.add(item.record.messageId);
   }
@@ -310,6 +321,34 @@ export async function gateOutboundBatch(deps: GateDeps, records: readonly GateRe
   if (failures.size > 0) deps.log.warn('Outbound messages left for retry', { count: failures.size });
   deps.log.info('Outbound batch gated', { ...summary });
   return { batchItemFailures: [...failures].map((itemIdentifier) => ({ itemIdentifier })), summary };
+}
+
+/**
+ * Counts the marketing messages dispatched in this batch, once (a redelivered message is a
+ * duplicate and never gets here). They are on the dispatch queue already: a failure here is logged,
+ * never retried through the batch, which would not send them again anyway.
+ */
+async function recordDispatchedMarketing(deps: GateDeps, work: readonly Work[], sentIds: ReadonlySet<string>, now: Date): Promise<void> {
+  const sends: MarketingSend[] = work.flatMap((item) =>
+    sentIds.has(item.record.messageId) && item.decision?.outcome === 'allowed' && item.envelope.category === 'marketing' && item.accountId && item.lineId
+      ? [
+          {
+            accountId: item.accountId,
+            contact: item.contact,
+            lineId: item.lineId,
+            ...(item.envelope.campaignId ? { campaignId: item.envelope.campaignId } : {}),
+            sentAt: now.toISOString(),
+            ...(item.retentionMonths ? { retentionMonths: item.retentionMonths } : {}),
+          },
+        ]
+      : [],
+  );
+  if (sends.length === 0) return;
+  try {
+    await deps.marketingSends(sends);
+  } catch (error) {
+    deps.log.error('Could not record marketing sends for opt-out attribution', { count: sends.length, error: (error as Error).message });
+  }
 }
 
 function gatedBody(item: Work, decision: OutboundDecision, now: Date): string {

@@ -7,10 +7,11 @@ import { CHANNEL_SCOPE, type Channel, type ConsentStatus } from '../domain/chann
 import type { AuditEvent } from '../domain/consent/audit-event.ts';
 import type { ConsentEffect } from '../domain/consent/apply-consent-event.ts';
 import type { ConsentEvidence } from '../domain/consent/consent-record.ts';
+import { attributionWindowHoursOf } from '../domain/accounts/account-settings.ts';
 import { normalizeContact } from '../domain/contact-address.ts';
 import { evaluateKeywords, type KeywordMatch } from '../domain/keywords/evaluate-keywords.ts';
 import { expiresAtFor } from '../domain/retention/expires-at.ts';
-import { recordConsentChange } from './record-consent-change.ts';
+import { recordConsentChange, type RecordConsentChangeDeps } from './record-consent-change.ts';
 
 export interface InboundMessage {
   provider: string;
@@ -39,7 +40,7 @@ export interface InboundOutcome {
   flaggedForReview: boolean;
 }
 
-export interface InboundDeps {
+export interface InboundDeps extends RecordConsentChangeDeps {
   accountStore: AccountStore;
   ruleStore: RuleStore;
   consentStore: ConsentStore;
@@ -89,6 +90,7 @@ export async function handleInboundMessage(deps: InboundDeps, message: InboundMe
     const result = await recordConsentChange(deps, {
       accountId: route.accountId,
       retentionMonths,
+      attributionWindowHours: attributionWindowHoursOf(settings),
       change: { contact, channel: message.channel, scope, status, occurredAt: message.occurredAt, source: 'keyword', evidence },
       idempotency: {
         provider: message.provider,

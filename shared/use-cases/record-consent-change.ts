@@ -1,11 +1,18 @@
 import { monotonicFactory } from 'ulid';
 import type { ConsentStore, InboundMarker } from '../adapters/dynamodb/consent-store.ts';
+import type { StatsStore } from '../adapters/dynamodb/stats-store.ts';
+import { DEFAULT_ATTRIBUTION_WINDOW_HOURS } from '../domain/accounts/account-settings.ts';
+import { CHANNEL_SCOPE } from '../domain/channels.ts';
 import { applyConsentEvent, type ConsentDecision } from '../domain/consent/apply-consent-event.ts';
 import type { AuditEvent } from '../domain/consent/audit-event.ts';
+import { consentChangedDetail, type ConsentEventPublisher } from '../domain/consent/consent-changed-event.ts';
 import type { ConsentChange, ConsentRecord } from '../domain/consent/consent-record.ts';
 import type { Channel } from '../domain/channels.ts';
 import type { Suppression } from '../domain/email/email-suppression.ts';
+import { attributeOptOut, consentStatIncrements, dayOf, type Attribution } from '../domain/reports/consent-stats.ts';
 import { expiresAtFor } from '../domain/retention/expires-at.ts';
+import { maskContact } from '../domain/contact-address.ts';
+import { logger } from '../observability/logger.ts';
 
 export interface RecordConsentChangeInput {
   accountId: string;
@@ -16,6 +23,17 @@ export interface RecordConsentChangeInput {
   idempotency?: { provider: string; providerMessageId: string; marker: (decision: ConsentDecision) => Omit<InboundMarker, 'provider' | 'providerMessageId' | 'eventId'> };
   /** Written with the change, whatever its effect (a complaint suppresses even if a newer opt-in exists). */
   suppression?: { channel: Channel; reason: Suppression['reason'] };
+  /** The account's opt-out attribution window (settings.attributionWindowHours); default 72 h. */
+  attributionWindowHours?: number;
+}
+
+export interface RecordConsentChangeDeps {
+  consentStore: ConsentStore;
+  /** Report counters and the last-marketing-send pointer (opt-out attribution). */
+  statsStore: StatsStore;
+  /** Announces committed changes (ConsentChanged on EventBridge). */
+  consentEvents: ConsentEventPublisher;
+  now: () => Date;
 }
 
 export type RecordConsentChangeResult =
@@ -39,11 +57,10 @@ export class ConsentWriteContentionError extends Error {
  * write state + audit event + idempotency marker atomically. Concurrent writers are resolved by
  * optimistic versioning: on a conflict the state is re-read and the decision made again.
  */
-export async function recordConsentChange(
-  deps: { consentStore: ConsentStore; now: () => Date },
-  input: RecordConsentChangeInput,
-): Promise<RecordConsentChangeResult> {
+export async function recordConsentChange(deps: RecordConsentChangeDeps, input: RecordConsentChangeInput): Promise<RecordConsentChangeResult> {
   const { accountId, change } = input;
+  let attribution: Attribution | undefined;
+  let attributionRead = false;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
     const now = deps.now();
     if (input.idempotency && attempt === 1) {
@@ -55,7 +72,15 @@ export async function recordConsentChange(
       );
       if (existing) return { duplicate: true, marker: existing };
     }
-    const current = await deps.consentStore.getRecord(accountId, change.contact, change.channel, change.scope, now.getTime());
+    const [current] = await Promise.all([
+      deps.consentStore.getRecord(accountId, change.contact, change.channel, change.scope, now.getTime()),
+      attributionRead
+        ? undefined
+        : readAttribution(deps, input, now).then((found) => {
+            attribution = found;
+            attributionRead = true;
+          }),
+    ]);
     const decision = applyConsentEvent(current, change);
     const eventId = nextEventId(now.getTime());
     const recordedAt = now.toISOString();
@@ -73,6 +98,7 @@ export async function recordConsentChange(
       recordedAt,
       source: change.source,
       evidence: change.evidence,
+      ...(attribution && change.status === 'opted_out' ? { attribution } : {}),
     };
     const record: ConsentRecord | undefined = decision.next ? { ...decision.next, eventId, updatedAt: recordedAt } : undefined;
     const marker: InboundMarker | undefined = input.idempotency
@@ -99,9 +125,44 @@ export async function recordConsentChange(
         : {}),
       expiresAt: expiresAtFor(recordedAt, input.retentionMonths),
       nowSeconds: Math.floor(now.getTime() / 1000),
+      counters: {
+        increments: consentStatIncrements(event, attribution),
+        expiresAt: expiresAtFor(`${dayOf(change.occurredAt)}T00:00:00.000Z`, input.retentionMonths),
+      },
     });
     if (result === 'duplicate') return { duplicate: true };
-    if (result === 'committed') return { duplicate: false, decision, event, record, marker };
+    if (result === 'committed') {
+      await publishChange(deps, accountId, event, attribution);
+      return { duplicate: false, decision, event, record, marker };
+    }
   }
   throw new ConsentWriteContentionError();
+}
+
+/** The line an opt-out happened on: its scope, or for a channel-wide STOPALL the line it was sent to. */
+function optOutLine(change: ConsentChange): string | undefined {
+  if (change.status !== 'opted_out') return undefined;
+  if (change.scope !== CHANNEL_SCOPE) return change.scope;
+  return typeof change.evidence.lineId === 'string' ? change.evidence.lineId : undefined;
+}
+
+async function readAttribution(deps: RecordConsentChangeDeps, input: RecordConsentChangeInput, now: Date): Promise<Attribution | undefined> {
+  const lineId = optOutLine(input.change);
+  if (lineId === undefined) return undefined;
+  const lastSend = await deps.statsStore.getLastMarketingSend(input.accountId, input.change.contact, lineId, now.getTime());
+  return attributeOptOut(lastSend, input.change.occurredAt, input.attributionWindowHours ?? DEFAULT_ATTRIBUTION_WINDOW_HOURS);
+}
+
+/**
+ * The change is committed (and audited) whatever happens here: a publishing failure is logged with
+ * the event id, from which the change can be replayed, and never turns the request into an error.
+ */
+async function publishChange(deps: RecordConsentChangeDeps, accountId: string, event: AuditEvent, attribution?: Attribution): Promise<void> {
+  const detail = consentChangedDetail(accountId, event, attribution);
+  if (!detail) return;
+  try {
+    await deps.consentEvents.publish([detail]);
+  } catch (error) {
+    logger.error('ConsentChanged event not published', { eventId: event.eventId, contact: maskContact(event.contact), error: error as Error });
+  }
 }

@@ -1,6 +1,5 @@
 import { monotonicFactory } from 'ulid';
 import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
-import type { ConsentStore } from '../adapters/dynamodb/consent-store.ts';
 import type { LineRoute } from '../adapters/dynamodb/line-store.ts';
 import { CHANNEL_SCOPE } from '../domain/channels.ts';
 import type { AuditEvent } from '../domain/consent/audit-event.ts';
@@ -8,7 +7,7 @@ import type { ConsentEvidence } from '../domain/consent/consent-record.ts';
 import { normalizeEmail } from '../domain/contact-address.ts';
 import type { SuppressionReason } from '../domain/email/email-suppression.ts';
 import { expiresAtFor } from '../domain/retention/expires-at.ts';
-import { recordConsentChange } from './record-consent-change.ts';
+import { recordConsentChange, type RecordConsentChangeDeps } from './record-consent-change.ts';
 
 export interface EmailFeedback {
   /** The line that sent the message that bounced or was complained about (its account is the one affected). */
@@ -32,7 +31,7 @@ const nextEventId = monotonicFactory();
  * redelivery changes nothing.
  */
 export async function recordEmailFeedback(
-  deps: { accountStore: AccountStore; consentStore: ConsentStore; now: () => Date },
+  deps: RecordConsentChangeDeps & { accountStore: AccountStore },
   feedback: EmailFeedback,
 ): Promise<{ contact: string; duplicate: boolean }> {
   const { route } = feedback;

@@ -1,11 +1,10 @@
 import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
-import type { ConsentStore } from '../adapters/dynamodb/consent-store.ts';
 import type { LineRoute } from '../adapters/dynamodb/line-store.ts';
 import type { Channel, ConsentCategory, ConsentStatus } from '../domain/channels.ts';
 import type { ConsentEffect } from '../domain/consent/apply-consent-event.ts';
 import type { ConsentEvidence } from '../domain/consent/consent-record.ts';
 import { normalizeContact } from '../domain/contact-address.ts';
-import { recordConsentChange } from './record-consent-change.ts';
+import { recordConsentChange, type RecordConsentChangeDeps } from './record-consent-change.ts';
 
 export interface ProviderConsentEvent {
   /** The line the provider reported on (found from the event, its signature already verified). */
@@ -30,7 +29,7 @@ export type ProviderConsentOutcome = { contact: string; duplicate: true } | { co
  * marketing preference. Recorded on the line the provider named, idempotent on the provider's id.
  */
 export async function recordProviderConsent(
-  deps: { accountStore: AccountStore; consentStore: ConsentStore; now: () => Date },
+  deps: RecordConsentChangeDeps & { accountStore: AccountStore },
   input: ProviderConsentEvent,
 ): Promise<ProviderConsentOutcome> {
   const contact = normalizeContact(input.contact, input.channel);

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { Stores } from '../adapters/dynamodb/stores.ts';
+import { attributionWindowHoursOf } from '../domain/accounts/account-settings.ts';
 import { CHANNEL_SCOPE, CHANNELS, CONSENT_SOURCES, CONSENT_STATUSES } from '../domain/channels.ts';
 import type { ConsentEvidence } from '../domain/consent/consent-record.ts';
 import { normalizeContact } from '../domain/contact-address.ts';
 import { ValidationError } from '../domain/errors.ts';
-import { recordConsentChange } from './record-consent-change.ts';
+import { recordConsentChange, type RecordConsentChangeDeps } from './record-consent-change.ts';
 
 const jsonValue: z.ZodType<ConsentEvidence[string]> = z.lazy(() =>
   z.union([z.string().max(2000), z.number(), z.boolean(), z.null(), z.array(jsonValue).max(50), z.record(z.string().max(100), jsonValue)]),
@@ -27,7 +28,7 @@ const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 /** Sets consent by hand or through the API, with the API key as evidence. */
 export async function setContactConsent(
-  deps: Pick<Stores, 'accountStore' | 'lineStore' | 'consentStore'> & { now: () => Date },
+  deps: Pick<Stores, 'accountStore' | 'lineStore'> & RecordConsentChangeDeps,
   input: { accountId: string; keyId: string; rawContact: string; body: SetConsentInput },
 ) {
   const { body } = input;
@@ -51,6 +52,7 @@ export async function setContactConsent(
   const result = await recordConsentChange(deps, {
     accountId: input.accountId,
     retentionMonths: settings.retention.dataMonths,
+    attributionWindowHours: attributionWindowHoursOf(settings),
     change: {
       contact,
       channel: body.channel,

@@ -4,7 +4,7 @@ import type { ConsentEvidence } from '../domain/consent/consent-record.ts';
 import { effectiveStatus } from '../domain/consent/effective-status.ts';
 import { decodeUnsubscribeToken, unsubscribeTokenKeyRef, type UnsubscribeClaims } from '../domain/email/unsubscribe-token.ts';
 import { NotFoundError } from '../domain/errors.ts';
-import { recordConsentChange } from './record-consent-change.ts';
+import { recordConsentChange, type RecordConsentChangeDeps } from './record-consent-change.ts';
 
 /** Why people leave, as the confirmation page offers it; stored as evidence for opt-out analytics. */
 export const UNSUBSCRIBE_REASONS = {
@@ -15,7 +15,8 @@ export const UNSUBSCRIBE_REASONS = {
 } as const;
 export type UnsubscribeReason = keyof typeof UNSUBSCRIBE_REASONS;
 
-export type UnsubscribeDeps = Pick<Stores, 'accountStore' | 'lineStore' | 'consentStore' | 'unsubscribeKeyStore'> & { now: () => Date };
+export type UnsubscribeDeps = Pick<Stores, 'accountStore' | 'lineStore' | 'consentStore' | 'unsubscribeKeyStore'> &
+  Pick<RecordConsentChangeDeps, 'statsStore' | 'consentEvents' | 'now'>;
 
 export interface UnsubscribeLinkTarget {
   claims: UnsubscribeClaims;

@@ -12,7 +12,9 @@ import type { ConsentRecord } from '../../domain/consent/consent-record.ts';
 import type { Suppression } from '../../domain/email/email-suppression.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import { isExpired } from '../../domain/retention/expires-at.ts';
-import { keys, SK_PREFIX } from './table-keys.ts';
+import type { StatIncrement } from '../../domain/reports/consent-stats.ts';
+import { statCounterUpdate } from './stats-store.ts';
+import { byLineIndexAttributes, keys, SK_PREFIX } from './table-keys.ts';
 import { queryAll } from './query-all.ts';
 
 /** Marks a provider message as handled, so a redelivery changes nothing and sends no second reply. */
@@ -41,6 +43,8 @@ export interface ConsentWrite {
   expiresAt: number;
   /** Epoch seconds; an expired record not yet removed by TTL counts as absent. */
   nowSeconds: number;
+  /** Report counters bumped in the same transaction, so a redelivery or a failed write never miscounts. */
+  counters?: { increments: readonly StatIncrement[]; expiresAt: number };
 }
 
 export type CommitResult = 'committed' | 'duplicate' | 'conflict';
@@ -133,7 +137,14 @@ export class ConsentStore {
       items.push({
         Put: {
           TableName: this.tableName,
-          Item: { ...keys.consent(accountId, contact, next.channel, next.scope), type: 'consent', accountId, ...next, expiresAt },
+          Item: {
+            ...keys.consent(accountId, contact, next.channel, next.scope),
+            type: 'consent',
+            accountId,
+            ...next,
+            expiresAt,
+            ...byLineIndexAttributes(accountId, next),
+          },
           ...(expectedVersion === undefined
             ? { ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now', ExpressionAttributeValues: { ':now': nowSeconds } }
             : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': expectedVersion } }),
@@ -156,6 +167,9 @@ export class ConsentStore {
         },
       });
     }
+    for (const increment of write.counters?.increments ?? []) {
+      items.push({ Update: statCounterUpdate(this.tableName, accountId, increment, write.counters?.expiresAt ?? expiresAt) });
+    }
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));
       return 'committed';
@@ -164,6 +178,8 @@ export class ConsentStore {
       const reasons = error.CancellationReasons ?? [];
       if (marker && reasons[0]?.Code === 'ConditionalCheckFailed') return 'duplicate';
       if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) return 'conflict';
+      // Another transaction touched a shared counter shard at the same moment: re-read and retry.
+      if (reasons.some((reason) => reason.Code === 'TransactionConflict')) return 'conflict';
       throw error;
     }
   }

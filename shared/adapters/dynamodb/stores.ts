@@ -4,6 +4,7 @@ import { ConsentStore } from './consent-store.ts';
 import { LineStore } from './line-store.ts';
 import { RuleStore } from './rule-store.ts';
 import { UnsubscribeKeyStore } from './unsubscribe-key-store.ts';
+import { StatsStore } from './stats-store.ts';
 
 export interface Stores {
   accountStore: AccountStore;
@@ -11,6 +12,7 @@ export interface Stores {
   ruleStore: RuleStore;
   consentStore: ConsentStore;
   unsubscribeKeyStore: UnsubscribeKeyStore;
+  statsStore: StatsStore;
 }
 
 /** All table adapters over one client; built once per container at a handler's module scope. */
@@ -21,5 +23,6 @@ export function createStores(db: DynamoDBDocumentClient, tableName: string): Sto
     ruleStore: new RuleStore(db, tableName),
     consentStore: new ConsentStore(db, tableName),
     unsubscribeKeyStore: new UnsubscribeKeyStore(db, tableName),
+    statsStore: new StatsStore(db, tableName),
   };
 }

@@ -1,4 +1,5 @@
 import type { Channel } from '../../domain/channels.ts';
+import { scopeLabel } from '../../domain/reports/consent-stats.ts';
 
 /**
  * Single-table layout. Every key of tenant data starts with the account id, so a query can only
@@ -23,6 +24,15 @@ import type { Channel } from '../../domain/channels.ts';
  * | WA verify token | VERIFY#whatsapp#{sha256}    | A#{account}#L#{lineId}           |
  * | erasure key     | A#{account}                 | SECRET#ERASURE                   |
  * | tombstone       | A#{account}#ERASED#{hmac}   | TOMBSTONE                        |
+ * | web form        | A#{account}                 | FORM#{formId}                    |
+ * | form (public)   | FORM#{formId}               | FORM                             |
+ * | form token key  | A#{account}                 | SECRET#FORMS                     |
+ * | rate counter    | A#{account}#RL#{kind}#{hash}| W#{window start, epoch s}        |
+ * | stats counter   | A#{account}#STATS#{dim}#{n} | {yyyy-mm-dd}#{value}             |
+ * | last marketing  | A#{account}#C#{contact}     | LASTMKT#{lineId}                 |
+ *
+ * Consent state items also carry the byLine index attributes (byLineIndexAttributes): the snapshot
+ * report reads a line's records from the index, spread over BY_LINE_SHARDS partitions.
  *
  * Consent categories (read by the outbound gate with BatchGetItem, by key):
  * - A marketing-only opt-out or opt-in (WhatsApp `user_preferences` stop / resume, WhatsApp error
@@ -82,7 +92,60 @@ export const keys = {
   erasureKey: (accountId: string) => ({ pk: `A#${accountId}`, sk: 'SECRET#ERASURE' }),
   /** Keyed by HMAC(account erasure key, contact): blocks marketing after erasure without keeping the address. */
   tombstone: (accountId: string, contactHmac: string) => ({ pk: `A#${accountId}#ERASED#${contactHmac}`, sk: 'TOMBSTONE' }),
+  form: (accountId: string, formId: string) => ({ pk: `A#${accountId}`, sk: `FORM#${formId}` }),
+  /** The copy of a form the public page reads by id alone (the visitor does not know the account). */
+  publicForm: (formId: string) => ({ pk: `FORM#${formId}`, sk: 'FORM' }),
+  formTokenKey: (accountId: string) => ({ pk: `A#${accountId}`, sk: 'SECRET#FORMS' }),
+  /** Fixed-window counter; the subject (IP, address) is hashed so keys hold no personal data. */
+  rateCounter: (accountId: string, kind: string, subjectHash: string, windowStart: number) => ({
+    pk: `A#${accountId}#RL#${kind}#${subjectHash}`,
+    sk: `W#${windowStart}`,
+  }),
+  statsPartition: (accountId: string, dimension: string, shard: number) => `A#${accountId}#STATS#${dimension}#${shard}`,
+  stats: (accountId: string, dimension: string, shard: number, day: string, value: string) => ({
+    pk: keys.statsPartition(accountId, dimension, shard),
+    sk: `${day}#${value}`,
+  }),
+  lastMarketingSend: (accountId: string, contact: string, lineId: string) => ({
+    pk: keys.contactPartition(accountId, contact),
+    sk: `LASTMKT#${lineId}`,
+  }),
 } as const;
+
+/** Partitions per line in the byLine index, so a line with millions of contacts is not one hot partition. */
+export const BY_LINE_SHARDS = 8;
+/** Partitions per stats dimension, so a STOP wave after a campaign spreads its counter writes. */
+export const STATS_SHARDS = 8;
+
+/** A stable 32-bit hash (FNV-1a) for spreading keys over shards. */
+export function shardOf(value: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < value.length; index += 1) {
+    hash ^= value.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shards;
+}
+
+/** The byLine partition of a scope label (a line id, or `{channel}:*` for channel-wide records). */
+export function byLinePartition(accountId: string, scopeKey: string, shard: number): string {
+  return `A#${accountId}#L#${scopeKey}#${shard}`;
+}
+
+/**
+ * byLine index attributes of a consent record: gsi1pk = A#{account}#L#{line}#{shard},
+ * gsi1sk = {status}#{contact}. The shard comes from the contact, so a status change keeps the
+ * record in its partition and a page can be merged in order across shards.
+ */
+export function byLineIndexAttributes(
+  accountId: string,
+  record: { contact: string; channel: Channel; scope: string; status: string },
+): { gsi1pk: string; gsi1sk: string } {
+  return {
+    gsi1pk: byLinePartition(accountId, scopeLabel(record.channel, record.scope), shardOf(record.contact, BY_LINE_SHARDS)),
+    gsi1sk: `${record.status}#${record.contact}`,
+  };
+}
 
 /** Spreads expiry-day buckets over shards so one busy day is not one hot index partition. */
 export const EXPIRY_INDEX_SHARDS = 8;
@@ -106,6 +169,8 @@ export const SK_PREFIX = {
   event: 'EVENT#',
   inbound: 'INBOUND#',
   message: 'MSG#',
+  form: 'FORM#',
+  lastMarketingSend: 'LASTMKT#',
   suppression: 'SUPPRESSION#',
   unsubscribeKey: 'SECRET#UNSUBSCRIBE#',
 } as const;

@@ -48,6 +48,33 @@ const retentionSchema = z.strictObject({
   messageHistoryMonths: z.number().int().min(1).max(120),
 });
 
+/** A web origin (scheme, host, optional port; no path) allowed to embed the account's forms. */
+export const webOriginSchema = z
+  .string()
+  .trim()
+  .max(200)
+  .transform((value, ctx) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    // A leading `*.` (every subdomain, as CSP allows) is the only wildcard; it goes into a header, so nothing else unusual passes.
+    const hostOk = url !== undefined && /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$|^\[[0-9a-f:.]+\]$/.test(url.hostname);
+    if (!url || !hostOk || !['https:', 'http:'].includes(url.protocol) || url.origin !== value.replace(/\/$/, '').toLowerCase() || url.username || url.password) {
+      ctx.issues.push({ code: 'custom', input: value, message: 'must be an origin such as https://www.example.com or https://*.example.com (no path or query)' });
+      return z.NEVER;
+    }
+    return url.origin;
+  });
+
+/** Opt-outs are attributed to the last marketing message sent to the contact on the line within this window. */
+export const DEFAULT_ATTRIBUTION_WINDOW_HOURS = 72;
+export const MAX_ATTRIBUTION_WINDOW_HOURS = 168;
+const attributionWindowSchema = z.number().int().min(1).max(MAX_ATTRIBUTION_WINDOW_HOURS);
+const allowedOriginsSchema = z.array(webOriginSchema).max(20);
+
 export const accountSettingsSchema = z.strictObject({
   channels: z.strictObject({
     sms: channelPolicySchema,
@@ -57,6 +84,10 @@ export const accountSettingsSchema = z.strictObject({
   retention: retentionSchema,
   /** Shown in keyword replies ("{brand}: You are unsubscribed…"); lines may override it. */
   brandName: z.string().trim().min(1).max(40).optional(),
+  /** Origins whose pages may embed the account's web forms (CSP frame-ancestors); none: not embeddable. */
+  allowedOrigins: allowedOriginsSchema.optional(),
+  /** Opt-out attribution window for campaign opt-out rates (default 72 h). */
+  attributionWindowHours: attributionWindowSchema.optional(),
   /**
    * Quiet hours use this zone where the recipient's cannot be derived from the address (email,
    * non-geographic numbers). Default UTC.
@@ -82,6 +113,8 @@ export const accountSettingsPatchSchema = z.strictObject({
     .optional(),
   retention: retentionSchema.partial().optional(),
   brandName: z.string().trim().min(1).max(40).optional(),
+  allowedOrigins: allowedOriginsSchema.optional(),
+  attributionWindowHours: attributionWindowSchema.optional(),
   defaultTimeZone: timeZoneSchema.optional(),
 });
 export type AccountSettingsPatch = z.infer<typeof accountSettingsPatchSchema>;
@@ -113,8 +146,14 @@ export function mergeAccountSettings(current: AccountSettings, patch: AccountSet
     channels,
     retention: { ...current.retention, ...patch.retention },
     brandName: patch.brandName ?? current.brandName,
+    allowedOrigins: patch.allowedOrigins ?? current.allowedOrigins,
+    attributionWindowHours: patch.attributionWindowHours ?? current.attributionWindowHours,
     ...(defaultTimeZone ? { defaultTimeZone } : {}),
   };
+}
+
+export function attributionWindowHoursOf(settings: AccountSettings): number {
+  return settings.attributionWindowHours ?? DEFAULT_ATTRIBUTION_WINDOW_HOURS;
 }
 
 export function defaultStatusFor(settings: AccountSettings, channel: Channel): ConsentStatus {

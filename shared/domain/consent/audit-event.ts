@@ -2,6 +2,7 @@ import type { Channel, ConsentCategory, ConsentSource, ConsentStatus, ReportedSt
 import type { SuppressionReason } from '../email/email-suppression.ts';
 import type { ConsentEffect } from './apply-consent-event.ts';
 import type { ConsentEvidence } from './consent-record.ts';
+import type { Attribution } from '../reports/consent-stats.ts';
 
 /**
  * One immutable entry of a contact's audit trail. Consent changes (including late, superseded
@@ -26,4 +27,6 @@ export interface AuditEvent {
   recordedAt: string;
   source: ConsentSource;
   evidence: ConsentEvidence;
+  /** For opt-outs: the marketing campaign last sent to the contact on that line, within the attribution window. */
+  attribution?: Attribution;
 }

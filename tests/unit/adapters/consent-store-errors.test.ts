@@ -5,8 +5,11 @@ import {
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { logger } from '../../../shared/observability/logger.ts';
 import { ConsentStore } from '../../../shared/adapters/dynamodb/consent-store.ts';
+import { StatsStore } from '../../../shared/adapters/dynamodb/stats-store.ts';
+import type { ConsentChangedDetail } from '../../../shared/domain/consent/consent-changed-event.ts';
 import { recordConsentChange, ConsentWriteContentionError } from '../../../shared/use-cases/record-consent-change.ts';
 import type { ConsentChange } from '../../../shared/domain/consent/consent-record.ts';
 
@@ -32,7 +35,13 @@ function cancelled(codes: string[]): TransactionCanceledException {
   });
 }
 
-const deps = { consentStore: store, now: () => new Date('2026-11-24T08:00:01.000Z') };
+const published: ConsentChangedDetail[][] = [];
+const deps = {
+  consentStore: store,
+  statsStore: new StatsStore(documentClient, 'optgate-test'),
+  consentEvents: { publish: async (events: readonly ConsentChangedDetail[]) => void published.push([...events]) },
+  now: () => new Date('2026-11-24T08:00:01.000Z'),
+};
 const input = {
   accountId: 'acc_1',
   change,
@@ -44,11 +53,39 @@ describe('consent writes when DynamoDB misbehaves', () => {
   beforeEach(() => {
     dynamo.reset();
     dynamo.on(GetCommand).resolves({});
+    published.length = 0;
   });
 
-  it('reports a redelivery when the idempotency marker already exists', async () => {
+  it('reports a redelivery when the idempotency marker already exists, and publishes nothing', async () => {
     dynamo.on(TransactWriteCommand).rejects(cancelled(['ConditionalCheckFailed', 'None', 'None']));
     await expect(recordConsentChange(deps, input)).resolves.toEqual({ duplicate: true });
+    expect(published).toEqual([]);
+  });
+
+  it('retries when another transaction touched a counter shard at the same time (TransactionConflict)', async () => {
+    dynamo
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled(['None', 'None', 'None', 'TransactionConflict']))
+      .resolves({});
+    const result = await recordConsentChange(deps, input);
+    expect(result.duplicate).toBe(false);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    expect(published).toHaveLength(1);
+  });
+
+  it('publishes one ConsentChanged event after the commit, and a publishing failure does not undo or fail it', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    await recordConsentChange(deps, input);
+    expect(published).toEqual([
+      [expect.objectContaining({ accountId: 'acc_1', contact: change.contact, channel: 'sms', scope: 'line_1', previousStatus: 'not_defined', status: 'opted_out', source: 'keyword' })],
+    ]);
+    const failing = { ...deps, consentEvents: { publish: () => Promise.reject(new Error('EventBridge down')) } };
+    const logged = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const result = await recordConsentChange(failing, input);
+    expect(result).toMatchObject({ duplicate: false });
+    // Logged with the event id, from which the change can be replayed; the contact masked.
+    expect(logged).toHaveBeenCalledWith('ConsentChanged event not published', expect.objectContaining({ eventId: result.duplicate ? '' : result.event.eventId, contact: '+12***43' }));
+    logged.mockRestore();
   });
 
   it('re-reads and retries when the state changed concurrently, then succeeds', async () => {
@@ -72,7 +109,15 @@ describe('consent writes when DynamoDB misbehaves', () => {
     await expect(recordConsentChange(deps, input)).rejects.toBeInstanceOf(ProvisionedThroughputExceededException);
     // One transaction carried the marker, event and state together: a failure leaves none of them.
     const [call] = dynamo.commandCalls(TransactWriteCommand);
-    expect(call?.args[0].input.TransactItems?.map((item) => item.Put?.Item?.type)).toEqual(['inbound', 'event', 'consent']);
+    const transactItems = call?.args[0].input.TransactItems ?? [];
+    expect(transactItems.filter((item) => item.Put).map((item) => item.Put?.Item?.type)).toEqual(['inbound', 'event', 'consent']);
+    // …and the report counters in the same transaction (day, line, reason), so they cannot drift.
+    expect(transactItems.filter((item) => item.Update).map((item) => String(item.Update?.Key?.pk).replace(/#\d$/, ''))).toEqual([
+      'A#acc_1#STATS#day',
+      'A#acc_1#STATS#line',
+      'A#acc_1#STATS#reason',
+    ]);
+    expect(published).toEqual([]);
   });
 
   it('propagates a read timeout without writing anything', async () => {

@@ -66,6 +66,13 @@ describe('permissionsFor', () => {
     ]);
   });
 
+  it('maps eventBridgePutEvents to PutEvents on the bus and sesSendEmail to SendEmail on the identities', () => {
+    expect(permissionsFor({ ...base, calls: ['eventBridgePutEvents', 'sesSendEmail', 'eventBridgePutEvents'] })).toEqual([
+      { target: { kind: 'eventBus' }, actions: ['events:PutEvents'], grantedBy: 'policy' },
+      { target: { kind: 'sesIdentities' }, actions: ['ses:SendEmail'], grantedBy: 'policy' },
+    ]);
+  });
+
   it('never grants wildcards, Scan or table management to any manifest function', () => {
     for (const fn of FUNCTIONS) {
       for (const action of actionsOf(fn)) {

@@ -199,6 +199,16 @@ describe('stateless stack: least privilege', () => {
     expect(smsResources).toContain('AWS::AccountId');
   });
 
+  it('scopes PutEvents to the event bus and SendEmail to this account’s SES identities', () => {
+    const statements = attachedStatements(real, 'forms');
+    const events = statements.find((s) => actionsIn([s]).includes('events:PutEvents'));
+    expect(JSON.stringify(events?.Resource)).toMatch(/:events:.*:event-bus\/default"/);
+    const ses = statements.find((s) => actionsIn([s]).includes('ses:SendEmail'));
+    expect(JSON.stringify(ses?.Resource)).toContain(':identity/*');
+    expect(JSON.stringify(ses?.Resource)).toContain('AWS::AccountId');
+    expect(actionsIn(attachedStatements(real, 'admin-api'))).not.toContain('ses:SendEmail');
+  });
+
   it('gives each role only its own log group, not the AWSLambdaBasicExecutionRole managed policy', () => {
     for (const fn of FUNCTIONS) {
       const optgateFunction = real.stack.functions.get(fn.name);

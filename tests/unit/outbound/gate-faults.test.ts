@@ -9,6 +9,7 @@ import { defaultAccountSettings } from '../../../shared/domain/accounts/account-
 import { ServiceUnavailableError } from '../../../shared/domain/errors.ts';
 import { checkConsent } from '../../../shared/use-cases/check-consent.ts';
 import { gateOutboundBatch, type GateDeps, type GateRecord } from '../../../shared/use-cases/gate-outbound-batch.ts';
+import type { MarketingSend } from '../../../shared/use-cases/record-marketing-send.ts';
 
 /**
  * The gate against injected DynamoDB and SQS faults. The table is a small in-memory model behind
@@ -31,7 +32,9 @@ let faults: {
   batchGet?: (input: BatchGetCommandInput, call: number) => Error | 'unprocessed-all' | ((key: { pk: string; sk: string }) => boolean) | undefined;
   transact?: (input: TransactWriteCommandInput, call: number) => Error | undefined;
   send?: (input: SendMessageBatchCommandInput, call: number) => Error | Set<string> | undefined;
+  marketingSends?: Error;
 };
+let marketingSends: MarketingSend[];
 let clock: number;
 const log = { lines: [] as string[], info: () => undefined, warn: (m: string) => log.lines.push(m), error: (m: string) => log.lines.push(m) };
 
@@ -122,6 +125,10 @@ function deps(): GateDeps {
     })(),
     log,
     sendOptions: { sleep: noSleep },
+    marketingSends: async (sends) => {
+      if (faults.marketingSends) throw faults.marketingSends;
+      marketingSends.push(...sends);
+    },
   };
 }
 
@@ -141,6 +148,7 @@ beforeEach(() => {
   sqs.reset();
   table = new Map();
   sent = [];
+  marketingSends = [];
   faults = {};
   log.lines = [];
   clock = Date.parse('2026-11-24T12:00:00.000Z');
@@ -291,6 +299,32 @@ describe('gate under SQS faults and redeliveries: nothing lost, nothing dispatch
     expect(result.batchItemFailures).toEqual([]);
     expect(result.summary).toMatchObject({ dispatched: 1, duplicates: 1 });
     expect(dispatchedIds()).toEqual(['m1']);
+  });
+});
+
+describe('gate: marketing sends for opt-out attribution', () => {
+  it('records each dispatched marketing message once (not suppressed, transactional, failed or redelivered ones)', async () => {
+    const campaign = (messageId: string, to: string): GateRecord => ({
+      messageId: `sqs-${messageId}`,
+      body: JSON.stringify({ messageId, channel: 'sms', from: LINE, to, category: 'marketing', campaignId: 'spring' }),
+    });
+    faults.send = (input) => (input.QueueUrl === 'q-dispatch' ? new Set(['m0']) : undefined);
+    const first = await gateOutboundBatch(deps(), [campaign('m1', A), record('m2', B, 'transactional'), campaign('m3', C), campaign('m4', B)]);
+    expect(failedIds(first)).toEqual(['sqs-m1']);
+    expect(marketingSends).toEqual([{ accountId: ACCOUNT, contact: B, lineId: 'line_1', campaignId: 'spring', sentAt: new Date(clock).toISOString(), retentionMonths: 13 }]);
+
+    faults = {};
+    clock += 1_000;
+    await gateOutboundBatch(deps(), [campaign('m1', A), campaign('m4', B)]);
+    expect(marketingSends.map((send) => send.contact)).toEqual([B, A]);
+  });
+
+  it('a failure to record them is logged; the dispatched messages are not retried', async () => {
+    faults.marketingSends = timeout();
+    const result = await gateOutboundBatch(deps(), [record('m1', A)]);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(dispatchedIds()).toEqual(['m1']);
+    expect(log.lines).toContain('Could not record marketing sends for opt-out attribution');
   });
 });
 

@@ -67,6 +67,15 @@ describe('events/inbound-aws-sms.sns.json', () => {
   });
 });
 
+describe('events/forms.submit.json', () => {
+  it('carries a form submission the form function reads', async () => {
+    const { webFormSubmissionSchema } = await import('../../../shared/use-cases/submit-web-form.ts');
+    const event = readEvent('forms.submit.json') as HttpApiEvent;
+    const fields = parseFormBody(Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8').toString('utf8'));
+    expect(webFormSubmissionSchema.parse(fields)).toEqual({ contact: '+12025550143', consent: 'yes', formVersion: '1', website: '' });
+  });
+});
+
 describe('events/outbound-gate.sqs.json', () => {
   it('carries valid outbound envelopes, one of them waiting for its sendAfter', () => {
     const event = readEvent('outbound-gate.sqs.json') as { Records: { body: string; eventSource: string }[] };

@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+
+/** A fresh nonce per response: the page's one <style> element carries it; no script runs at all. */
+export function newNonce(): string {
+  return randomBytes(18).toString('base64');
+}
+
+/**
+ * The form pages' policy: nothing loads from anywhere (no external assets, no scripts), the one
+ * inline style is allowed by nonce, forms post only back to optgate, and only the account's
+ * allowed origins may frame the page (`'none'` when it has none: the page still works on its own).
+ */
+export function formPageCsp(nonce: string, frameAncestors: readonly string[] | '*'): string {
+  const ancestors = frameAncestors === '*' ? '*' : frameAncestors.length > 0 ? frameAncestors.join(' ') : "'none'";
+  return [
+    "default-src 'none'",
+    `style-src 'nonce-${nonce}'`,
+    "img-src 'none'",
+    "script-src 'none'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    `frame-ancestors ${ancestors}`,
+  ].join('; ');
+}
+
+export function htmlHeaders(csp: string): Record<string, string> {
+  return {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': csp,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'same-origin',
+  };
+}
