@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
+import { JobStore } from '../../shared/adapters/dynamodb/job-store.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
+import { currentTime } from '../../shared/clock/current-time.ts';
 import { loadServiceConfig } from '../../shared/config/service-config.ts';
 import { accountSettingsPatchSchema, mergeAccountSettings } from '../../shared/domain/accounts/account-settings.ts';
 import { lineInputSchema, validateLineInput } from '../../shared/domain/accounts/line.ts';
@@ -17,8 +19,10 @@ import { setConsentSchema, setContactConsent } from '../../shared/use-cases/set-
 import type { RouteKey } from '../../shared/manifest.ts';
 
 const config = loadServiceConfig();
-const stores = createStores(createDocumentClient(), config.tableName);
-const now = () => new Date();
+const db = createDocumentClient();
+const stores = createStores(db, config.tableName);
+const jobStore = new JobStore(db, config.tableName);
+const now = currentTime;
 
 type Account = { accountId: string; keyId: string };
 type AccountRoute = (event: HttpEvent, account: Account) => Promise<HttpResult>;
@@ -44,8 +48,14 @@ const accountRoutes: Partial<Record<RouteKey, AccountRoute>> = {
 
   'PUT /v1/settings': async (event, { accountId }) => {
     const patch = parseJsonBody(event, accountSettingsPatchSchema);
-    const settings = mergeAccountSettings(await stores.accountStore.getSettings(accountId), patch);
+    const current = await stores.accountStore.getSettings(accountId);
+    const settings = mergeAccountSettings(current, patch);
     await stores.accountStore.putSettings(accountId, settings);
+    const retentionChanged =
+      current.retention.dataMonths !== settings.retention.dataMonths ||
+      current.retention.messageHistoryMonths !== settings.retention.messageHistoryMonths;
+    // Existing items get the new expiry in the background: the retention sweep runs the job in batches.
+    if (retentionChanged) await jobStore.openRetentionJob(accountId, undefined, now());
     return json(200, settings);
   },
 

@@ -11,6 +11,7 @@ import { createFakeAwsSmsApi } from './fake-aws-sms-api.ts';
 import { createLocalHttpServer, FAKE_AWS_SMS_API_PATH } from './http-server.ts';
 import { createLambdaRuntime } from './lambda-runtime.ts';
 import { provisionQueues, provisionTable } from './provision.ts';
+import { createSweepRunner } from './sweep-runner.ts';
 import { assertPortFree } from './wait-for-port.ts';
 
 export interface LocalStackOptions {
@@ -22,6 +23,10 @@ export interface LocalStackOptions {
   adminApiKey?: string;
   publicBaseUrl?: string;
   log?: (line: string) => void;
+  /** Seconds between scheduled retention sweeps (EventBridge's part); 0 or undefined = only POST /local/sweep. */
+  sweepIntervalSeconds?: number;
+  /** Honour the `x-optgate-now` request header (pins the service clock for that request); for tests. */
+  allowClockOverride?: boolean;
 }
 
 export interface LocalStack {
@@ -102,8 +107,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     dynamoClient.destroy();
     sqsClient.destroy();
 
+    const runtime = createLambdaRuntime();
+    const sweepRunner = createSweepRunner(runtime, log);
     const server = createLocalHttpServer({
-      runtime: createLambdaRuntime(),
+      runtime,
+      sweepRunner,
+      allowClockOverride: options.allowClockOverride ?? false,
       fakeAwsSmsApi: createFakeAwsSmsApi(),
       topicArns: { awsSmsInbound: `arn:aws:sns:${LOCAL_REGION}:000000000000:optgate-aws-sms-inbound` },
       log,
@@ -119,6 +128,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           server.close(() => done());
         }),
     );
+    sweepRunner.start(options.sweepIntervalSeconds ?? 0);
+    stops.push(() => sweepRunner.stop());
     const actualPort = (server.address() as AddressInfo).port;
     return {
       baseUrl: `http://localhost:${actualPort}`,

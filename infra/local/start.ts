@@ -12,6 +12,10 @@ const env = loadConfig(
     PUBLIC_BASE_URL: z.url().optional(),
     OPTGATE_DATA_DIR: z.string().min(1).default('.optgate/data'),
     OPTGATE_IN_MEMORY: z.enum(['0', '1', 'true', 'false']).optional(),
+    /** Seconds between retention sweeps (EventBridge runs it hourly when deployed); 0 = only POST /local/sweep. */
+    OPTGATE_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3600),
+    /** 1: honour the x-optgate-now header (pins the clock for a request), for trying retention by hand. */
+    OPTGATE_ALLOW_CLOCK_OVERRIDE: z.enum(['0', '1', 'true', 'false']).optional(),
   }),
 );
 
@@ -23,6 +27,8 @@ const stack = await startLocalStack({
   dataDir: inMemory ? undefined : env.OPTGATE_DATA_DIR,
   adminApiKey: env.ADMIN_API_KEY,
   publicBaseUrl: env.PUBLIC_BASE_URL,
+  sweepIntervalSeconds: env.OPTGATE_SWEEP_INTERVAL_SECONDS,
+  allowClockOverride: env.OPTGATE_ALLOW_CLOCK_OVERRIDE === '1' || env.OPTGATE_ALLOW_CLOCK_OVERRIDE === 'true',
 }).catch((error: unknown) => {
   console.error(`optgate could not start: ${(error as Error).message}`);
   process.exit(1);
@@ -36,6 +42,7 @@ console.log(
     `  operator key    ${stack.adminApiKey}${env.ADMIN_API_KEY ? ' (from ADMIN_API_KEY)' : ''}`,
     `  Twilio webhook  ${stack.publicBaseUrl}/webhooks/twilio`,
     `  AWS two-way SMS POST ${stack.baseUrl}/local/aws-sms  (raw two-way JSON, delivered as SNS would)`,
+    `  retention sweep every ${env.OPTGATE_SWEEP_INTERVAL_SECONDS || '∞'} s; now: POST ${stack.baseUrl}/local/sweep`,
     '  Ctrl-C stops everything.',
   ].join('\n'),
 );

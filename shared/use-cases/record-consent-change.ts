@@ -3,12 +3,15 @@ import type { ConsentStore, InboundMarker } from '../adapters/dynamodb/consent-s
 import { applyConsentEvent, type ConsentDecision } from '../domain/consent/apply-consent-event.ts';
 import type { AuditEvent } from '../domain/consent/audit-event.ts';
 import type { ConsentChange, ConsentRecord } from '../domain/consent/consent-record.ts';
-import { expiresAtFor } from '../domain/retention/expires-at.ts';
+import { effectiveDataRetention, expiresAtAfter } from '../domain/retention/retention-policy.ts';
 
 export interface RecordConsentChangeInput {
   accountId: string;
   change: ConsentChange;
-  /** Months of data retention that apply to this contact. */
+  /**
+   * The account's data retention in months. A retention override on the contact's profile, when
+   * there is one, wins (it is read here, with the current state, so every writer honours it).
+   */
   retentionMonths: number;
   /** For provider messages: makes a redelivery a no-op. The marker can depend on the decision (no reply when superseded). */
   idempotency?: { provider: string; providerMessageId: string; marker: (decision: ConsentDecision) => Omit<InboundMarker, 'provider' | 'providerMessageId' | 'eventId'> };
@@ -51,7 +54,11 @@ export async function recordConsentChange(
       );
       if (existing) return { duplicate: true, marker: existing };
     }
-    const current = await deps.consentStore.getRecord(accountId, change.contact, change.channel, change.scope, now.getTime());
+    const [current, contact] = await Promise.all([
+      deps.consentStore.getRecord(accountId, change.contact, change.channel, change.scope, now.getTime()),
+      deps.consentStore.getContactRetention(accountId, change.contact, now.getTime()),
+    ]);
+    const dataRetention = effectiveDataRetention(input.retentionMonths, contact.override);
     const decision = applyConsentEvent(current, change);
     const eventId = nextEventId(now.getTime());
     const recordedAt = now.toISOString();
@@ -84,8 +91,10 @@ export async function recordConsentChange(
       event,
       record: record ? { next: record, expectedVersion: current?.version } : undefined,
       marker,
-      expiresAt: expiresAtFor(recordedAt, input.retentionMonths),
+      expiresAt: expiresAtAfter(recordedAt, dataRetention),
       nowSeconds: Math.floor(now.getTime() / 1000),
+      activityAt: recordedAt,
+      profile: { live: contact.live },
     });
     if (result === 'duplicate') return { duplicate: true };
     if (result === 'committed') return { duplicate: false, decision, event, record, marker };

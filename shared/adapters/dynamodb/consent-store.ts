@@ -11,7 +11,8 @@ import type { AuditEvent } from '../../domain/consent/audit-event.ts';
 import type { ConsentRecord } from '../../domain/consent/consent-record.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import { isExpired } from '../../domain/retention/expires-at.ts';
-import { keys, SK_PREFIX } from './table-keys.ts';
+import type { RetentionOverride } from '../../domain/retention/retention-policy.ts';
+import { contactIndexAttributes, expiryAttributes, keys, SK_PREFIX } from './table-keys.ts';
 import { queryAll } from './query-all.ts';
 
 /** Marks a provider message as handled, so a redelivery changes nothing and sends no second reply. */
@@ -35,9 +36,24 @@ export interface ConsentWrite {
   expiresAt: number;
   /** Epoch seconds; an expired record not yet removed by TTL counts as absent. */
   nowSeconds: number;
+  /** When the activity happened (ISO); the base of expiresAt. Defaults to the event's recordedAt. */
+  activityAt?: string;
+  /**
+   * Touch the contact's profile in the same transaction (created when the contact first appears,
+   * renewed on every activity). `live`: a profile was read and has not expired.
+   */
+  profile?: { live: boolean };
+}
+
+/** What a write needs to know about a contact before it writes: its retention override, and whether a profile exists. */
+export interface ContactRetentionState {
+  live: boolean;
+  override?: RetentionOverride;
 }
 
 export type CommitResult = 'committed' | 'duplicate' | 'conflict';
+
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 const EVENT_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -84,41 +100,51 @@ export class ConsentStore {
    */
   async commit(write: ConsentWrite): Promise<CommitResult> {
     const { accountId, contact, event, record, marker, expiresAt, nowSeconds } = write;
-    const items = [];
+    const activityAt = write.activityAt ?? event.recordedAt;
+    const items: TransactItem[] = [];
     if (marker) {
+      const markerKey = keys.inboundMarker(accountId, contact, marker.provider, marker.providerMessageId);
       items.push({
         Put: {
           TableName: this.tableName,
-          Item: {
-            ...keys.inboundMarker(accountId, contact, marker.provider, marker.providerMessageId),
-            type: 'inbound',
-            accountId,
-            contact,
-            marker,
-            expiresAt,
-          },
+          Item: { ...markerKey, type: 'inbound', accountId, contact, marker, ...expiryAttributes(markerKey, expiresAt, activityAt) },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       });
     }
+    const eventKey = keys.event(accountId, contact, event.eventId);
     items.push({
       Put: {
         TableName: this.tableName,
-        Item: { ...keys.event(accountId, contact, event.eventId), type: 'event', accountId, event, expiresAt },
+        Item: { ...eventKey, type: 'event', accountId, event, ...expiryAttributes(eventKey, expiresAt, activityAt) },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     });
     if (record) {
       const { next, expectedVersion } = record;
+      const consentKey = keys.consent(accountId, contact, next.channel, next.scope);
       items.push({
         Put: {
           TableName: this.tableName,
-          Item: { ...keys.consent(accountId, contact, next.channel, next.scope), type: 'consent', accountId, ...next, expiresAt },
+          Item: { ...consentKey, type: 'consent', accountId, ...next, ...expiryAttributes(consentKey, expiresAt, activityAt) },
           ...(expectedVersion === undefined
             ? { ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now', ExpressionAttributeValues: { ':now': nowSeconds } }
             : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': expectedVersion } }),
         },
       });
+    }
+    if (write.profile) {
+      items.push(
+        this.profileTouch({
+          accountId,
+          contact,
+          live: write.profile.live,
+          expiresAt,
+          activityAt,
+          nowSeconds,
+          consentKey: record ? `${record.next.channel}#${record.next.scope}` : undefined,
+        }),
+      );
     }
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));
@@ -139,34 +165,125 @@ export class ConsentStore {
     marker: InboundMarker,
     expiresAt: number,
     flagged?: AuditEvent,
+    touch?: { profileLive: boolean; nowSeconds: number },
   ): Promise<CommitResult> {
-    if (flagged) return this.commit({ accountId, contact, event: flagged, marker, expiresAt, nowSeconds: 0 });
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...keys.inboundMarker(accountId, contact, marker.provider, marker.providerMessageId),
-                  type: 'inbound',
-                  accountId,
-                  contact,
-                  marker,
-                  expiresAt,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      );
-      return 'committed';
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) return 'duplicate';
-      throw error;
+    const profile = touch ? { live: touch.profileLive } : undefined;
+    const nowSeconds = touch?.nowSeconds ?? 0;
+    if (flagged) {
+      const result = await this.commit({ accountId, contact, event: flagged, marker, expiresAt, nowSeconds, activityAt: marker.receivedAt, profile });
+      // The profile appeared concurrently: write again, renewing it in place.
+      if (result === 'conflict' && profile) {
+        return this.commit({ accountId, contact, event: flagged, marker, expiresAt, nowSeconds, activityAt: marker.receivedAt, profile: { live: true } });
+      }
+      return result;
     }
+    const markerKey = keys.inboundMarker(accountId, contact, marker.provider, marker.providerMessageId);
+    const write = async (profileLive: boolean | undefined): Promise<CommitResult> => {
+      const items: TransactItem[] = [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...markerKey,
+              type: 'inbound',
+              accountId,
+              contact,
+              marker,
+              ...expiryAttributes(markerKey, expiresAt, marker.receivedAt),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ];
+      if (profileLive !== undefined) {
+        items.push(this.profileTouch({ accountId, contact, live: profileLive, expiresAt, activityAt: marker.receivedAt, nowSeconds }));
+      }
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+        return 'committed';
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'duplicate';
+        if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'conflict';
+        throw error;
+      }
+    };
+    const result = await write(profile?.live);
+    return result === 'conflict' ? write(true) : result;
+  }
+
+  /**
+   * The contact's profile in the same transaction as its activity: created (Put, only if absent or
+   * expired, so a concurrent first write is a conflict the caller retries) or renewed in place
+   * (Update, so name, attributes and the retention override stay).
+   */
+  private profileTouch(input: {
+    accountId: string;
+    contact: string;
+    live: boolean;
+    expiresAt: number;
+    activityAt: string;
+    nowSeconds: number;
+    consentKey?: string;
+  }): TransactItem {
+    const { accountId, contact, expiresAt, activityAt, consentKey } = input;
+    const profileKey = keys.profile(accountId, contact);
+    const indexed = { ...expiryAttributes(profileKey, expiresAt, activityAt), ...contactIndexAttributes(accountId, contact) };
+    if (!input.live) {
+      return {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...profileKey,
+            type: 'profile',
+            accountId,
+            contact,
+            attributes: {},
+            createdAt: activityAt,
+            lastActivityAt: activityAt,
+            ...(consentKey ? { consentKeys: new Set([consentKey]) } : {}),
+            ...indexed,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+          ExpressionAttributeValues: { ':now': input.nowSeconds },
+        },
+      };
+    }
+    const values: Record<string, unknown> = {
+      ':type': 'profile',
+      ':accountId': accountId,
+      ':contact': contact,
+      ':at': activityAt,
+      ...Object.fromEntries(Object.entries(indexed).map(([name, value]) => [`:${name}`, value])),
+    };
+    const sets = ['#type = :type', 'accountId = :accountId', 'contact = :contact', 'lastActivityAt = :at', 'createdAt = if_not_exists(createdAt, :at)'];
+    sets.push(...Object.keys(indexed).map((name) => `${name} = :${name}`));
+    if (consentKey) values[':consentKeys'] = new Set([consentKey]);
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: profileKey,
+        UpdateExpression: `SET ${sets.join(', ')}${consentKey ? ' ADD consentKeys :consentKeys' : ''}`,
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  /** The contact's retention override (from its profile) and whether the profile is live. */
+  async getContactRetention(accountId: string, contact: string, nowMs: number): Promise<ContactRetentionState> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.profile(accountId, contact),
+        ProjectionExpression: 'expiresAt, retention',
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item || isExpired(Item.expiresAt as number | undefined, nowMs)) return { live: false };
+    const override = Item.retention as RetentionOverride | undefined;
+    return { live: true, ...(override && Object.keys(override).length > 0 ? { override } : {}) };
   }
 
   async markReplySent(accountId: string, contact: string, provider: string, messageId: string): Promise<void> {

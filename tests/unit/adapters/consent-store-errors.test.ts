@@ -70,9 +70,9 @@ describe('consent writes when DynamoDB misbehaves', () => {
   it('propagates throttling so the caller answers 5xx and the provider retries; nothing half-written', async () => {
     dynamo.on(TransactWriteCommand).rejects(new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }));
     await expect(recordConsentChange(deps, input)).rejects.toBeInstanceOf(ProvisionedThroughputExceededException);
-    // One transaction carried the marker, event and state together: a failure leaves none of them.
+    // One transaction carried the marker, event, state and the contact's new profile: a failure leaves none of them.
     const [call] = dynamo.commandCalls(TransactWriteCommand);
-    expect(call?.args[0].input.TransactItems?.map((item) => item.Put?.Item?.type)).toEqual(['inbound', 'event', 'consent']);
+    expect(call?.args[0].input.TransactItems?.map((item) => item.Put?.Item?.type)).toEqual(['inbound', 'event', 'consent', 'profile']);
   });
 
   it('propagates a read timeout without writing anything', async () => {
