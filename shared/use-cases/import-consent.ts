@@ -7,7 +7,7 @@ import type { ConsentEffect } from '../domain/consent/apply-consent-event.ts';
 import { isRowError, parseConsentCsv, validateImportRow, type ImportRow, type RowError } from '../domain/imports/consent-csv.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { contactErasureHash } from '../domain/retention/erasure-hash.ts';
-import { mapConcurrent } from './map-concurrent.ts';
+import { mapConcurrent } from '../concurrency/map-concurrent.ts';
 import { recordConsentChange } from './record-consent-change.ts';
 
 /** One request carries at most this many rows; the CLI sends files in chunks below it. */

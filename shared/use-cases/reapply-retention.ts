@@ -9,7 +9,7 @@ import { CONTACT_INDEX_SHARDS, expiryAttributes } from '../adapters/dynamodb/tab
 import { isExpired } from '../domain/retention/expires-at.ts';
 import { itemKindOf, retentionClassOf } from '../domain/retention/item-kind.ts';
 import { effectiveRetention, reappliedExpiresAt, type EffectiveRetention, type RetentionOverride } from '../domain/retention/retention-policy.ts';
-import { mapConcurrent } from './map-concurrent.ts';
+import { mapConcurrent } from '../concurrency/map-concurrent.ts';
 
 export interface ReapplyDeps {
   db: DynamoDBDocumentClient;

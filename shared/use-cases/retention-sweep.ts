@@ -5,7 +5,7 @@ import { EXPIRY_INDEX_SHARDS } from '../adapters/dynamodb/table-keys.ts';
 import type { DueKey, SweepPosition, SweepStore } from '../adapters/dynamodb/sweep-store.ts';
 import { addCounts, isWriteOnce, itemKindOf, totalCount, type KindCounts } from '../domain/retention/item-kind.ts';
 import { expiryDay, sweepDays } from '../domain/retention/sweep-window.ts';
-import { mapConcurrent } from './map-concurrent.ts';
+import { mapConcurrent } from '../concurrency/map-concurrent.ts';
 
 export interface SweepDeps {
   db: DynamoDBDocumentClient;

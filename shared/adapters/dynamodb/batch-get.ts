@@ -1,4 +1,5 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mapConcurrent } from '../../concurrency/map-concurrent.ts';
 import type { ItemKey } from './batch-write.ts';
 
 /** BatchGetItem takes at most 100 keys. */
@@ -27,33 +28,26 @@ export async function batchGetItems(
   const chunks: ItemKey[][] = [];
   for (let index = 0; index < unique.length; index += BATCH_GET_LIMIT) chunks.push(unique.slice(index, index + BATCH_GET_LIMIT));
   const found: Record<string, unknown>[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) {
-      const chunk = chunks[next];
-      next += 1;
-      if (!chunk) continue;
-      let pending: Record<string, unknown>[] = chunk.map((key) => ({ pk: key.pk, sk: key.sk }));
-      for (let attempt = 1; pending.length > 0; attempt += 1) {
-        if (attempt > (options.maxAttempts ?? 8)) throw new Error(`BatchGetItem left ${pending.length} key(s) unprocessed`);
-        if (attempt > 1) await sleep(Math.random() * 50 * 2 ** (attempt - 2));
-        const result = await db.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [tableName]: {
-                Keys: pending,
-                ConsistentRead: options.consistent ?? false,
-                ...(options.projection ? { ProjectionExpression: options.projection } : {}),
-                ...(options.names ? { ExpressionAttributeNames: options.names } : {}),
-              },
+  await mapConcurrent(chunks, options.concurrency ?? 4, async (chunk) => {
+    let pending: Record<string, unknown>[] = chunk.map((key) => ({ pk: key.pk, sk: key.sk }));
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      if (attempt > (options.maxAttempts ?? 8)) throw new Error(`BatchGetItem left ${pending.length} key(s) unprocessed`);
+      if (attempt > 1) await sleep(Math.random() * 50 * 2 ** (attempt - 2));
+      const result = await db.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [tableName]: {
+              Keys: pending,
+              ConsistentRead: options.consistent ?? false,
+              ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+              ...(options.names ? { ExpressionAttributeNames: options.names } : {}),
             },
-          }),
-        );
-        found.push(...(result.Responses?.[tableName] ?? []));
-        pending = result.UnprocessedKeys?.[tableName]?.Keys ?? [];
-      }
+          },
+        }),
+      );
+      found.push(...(result.Responses?.[tableName] ?? []));
+      pending = result.UnprocessedKeys?.[tableName]?.Keys ?? [];
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, chunks.length) }, worker));
+  });
   return found;
 }

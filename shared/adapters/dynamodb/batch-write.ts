@@ -5,6 +5,7 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mapConcurrent } from '../../concurrency/map-concurrent.ts';
 
 export type ItemKey = { pk: string; sk: string };
 
@@ -57,15 +58,7 @@ export async function batchDeleteKeys(
   for (let index = 0; index < itemKeys.length; index += BATCH_WRITE_LIMIT) {
     chunks.push(itemKeys.slice(index, index + BATCH_WRITE_LIMIT));
   }
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) {
-      const chunk = chunks[next];
-      next += 1;
-      if (chunk) await deleteChunk(db, tableName, chunk, options);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker));
+  await mapConcurrent(chunks, concurrency, (chunk) => deleteChunk(db, tableName, chunk, options));
 }
 
 async function deleteChunk(db: DynamoDBDocumentClient, tableName: string, chunk: ItemKey[], options: BatchDeleteOptions): Promise<void> {
