@@ -68,9 +68,10 @@ export class CsvHeaderError extends ValidationError {}
  * after the header, so that errors name the line a person sees in their editor.
  */
 export function parseConsentCsv(text: string, firstLine = 2): { header: ImportHeader; records: CsvRecord[] } {
-  let parsed: { record: string[]; info: { lines: number } }[];
+  const bytes = Buffer.from(text, 'utf8');
+  let parsed: { record: string[]; info: { bytes: number } }[];
   try {
-    parsed = parse(text, { info: true, bom: true, relax_column_count: true, skip_empty_lines: true, trim: false }) as unknown as typeof parsed;
+    parsed = parse(bytes, { info: true, bom: true, relax_column_count: true, skip_empty_lines: true }) as unknown as typeof parsed;
   } catch (error) {
     const lines = (error as { lines?: number }).lines;
     const at = typeof lines === 'number' ? ` near line ${lines + firstLine - 2}` : '';
@@ -79,19 +80,36 @@ export function parseConsentCsv(text: string, firstLine = 2): { header: ImportHe
   const [headerRecord, ...rest] = parsed;
   if (!headerRecord) throw new CsvHeaderError('The CSV is empty: a header row is required');
   const header = parseImportHeader(headerRecord.record);
-  const headerLines = headerRecord.info.lines;
+  // csv-parse's own line counter drifts on CRLF inside quoted fields; byte offsets do not.
+  const lineOf = lineLocator(bytes);
+  const headerLine = lineOf(0);
+  let end = headerRecord.info.bytes;
   const records = rest.map(({ record, info }) => {
-    // info.lines is where the record ends; quoted fields may span lines.
-    const spanned = record.reduce((sum, field) => sum + countNewlines(field), 0);
-    return { line: info.lines - spanned - headerLines - 1 + firstLine, fields: record };
+    let start = end;
+    while (bytes[start] === 0x0a || bytes[start] === 0x0d) start += 1;
+    end = info.bytes;
+    return { line: lineOf(start) - headerLine - 1 + firstLine, fields: record };
   });
   return { header, records };
 }
 
-function countNewlines(value: string): number {
-  let count = 0;
-  for (let index = value.indexOf('\n'); index !== -1; index = value.indexOf('\n', index + 1)) count += 1;
-  return count;
+/** Maps a byte offset to its 1-based line number (LF, CRLF and lone CR end a line). */
+function lineLocator(bytes: Buffer): (offset: number) => number {
+  const starts = [0];
+  for (let index = 0; index < bytes.length; index += 1) {
+    const byte = bytes[index];
+    if (byte === 0x0a || (byte === 0x0d && bytes[index + 1] !== 0x0a)) starts.push(index + 1);
+  }
+  return (offset) => {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      if ((starts[middle] ?? 0) <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return low + 1;
+  };
 }
 
 export function parseImportHeader(names: string[]): ImportHeader {
