@@ -26,7 +26,7 @@ const deps = { ...stores, realNowMs, now: currentTime };
 /** A chunk of 5,000 rows stays well below this; API Gateway's own limit is 10 MB. */
 const MAX_IMPORT_BYTES = 6 * 1024 * 1024;
 /** Time kept back from the function timeout to answer with a checkpoint instead of being cut off. */
-const RESPONSE_MARGIN_MS = 4_000;
+const RESPONSE_MARGIN_MS = 8_000;
 
 type Account = { accountId: string; keyId: string };
 type Route = (event: HttpEvent, account: Account, deadlineMs: number) => Promise<HttpResult>;
@@ -79,12 +79,12 @@ const routes: Partial<Record<RouteKey, Route>> = {
     return json(200, document, { 'content-disposition': 'attachment; filename="contact-export.json"' });
   },
 
-  'POST /v1/imports': async (event, account) => {
+  'POST /v1/imports': async (event, account, deadlineMs) => {
     const type = mediaType(event);
     if (type !== 'text/csv' && type !== 'application/csv') throw new UnsupportedMediaTypeError('text/csv');
     const query = validate(importQuerySchema, event.queryStringParameters ?? {}, 'query');
     const csv = decodeUtf8(rawBody(event, MAX_IMPORT_BYTES));
-    const result = await importConsentCsv(deps, { ...account, csv, ...query });
+    const result = await importConsentCsv(deps, { ...account, csv, ...query, deadlineMs });
     return json(200, result);
   },
 

@@ -25,6 +25,24 @@ const MAX_ATTEMPTS = 5;
 // Monotonic within a container, so two events recorded in the same millisecond keep their order.
 const nextEventId = monotonicFactory();
 
+/** The immutable audit entry of one consent change, whatever its effect. */
+export function consentAuditEvent(change: ConsentChange, decision: ConsentDecision, eventId: string, recordedAt: string): AuditEvent {
+  return {
+    eventId,
+    type: 'consent',
+    contact: change.contact,
+    channel: change.channel,
+    scope: change.scope,
+    status: change.status,
+    previousStatus: decision.previousStatus,
+    effect: decision.effect,
+    occurredAt: change.occurredAt,
+    recordedAt,
+    source: change.source,
+    evidence: change.evidence,
+  };
+}
+
 /** Raised when the state kept changing under us; the caller answers 5xx and the provider retries. */
 export class ConsentWriteContentionError extends Error {
   constructor() {
@@ -62,20 +80,7 @@ export async function recordConsentChange(
     const decision = applyConsentEvent(current, change);
     const eventId = nextEventId(now.getTime());
     const recordedAt = now.toISOString();
-    const event: AuditEvent = {
-      eventId,
-      type: 'consent',
-      contact: change.contact,
-      channel: change.channel,
-      scope: change.scope,
-      status: change.status,
-      previousStatus: decision.previousStatus,
-      effect: decision.effect,
-      occurredAt: change.occurredAt,
-      recordedAt,
-      source: change.source,
-      evidence: change.evidence,
-    };
+    const event = consentAuditEvent(change, decision, eventId, recordedAt);
     const record: ConsentRecord | undefined = decision.next ? { ...decision.next, eventId, updatedAt: recordedAt } : undefined;
     const marker: InboundMarker | undefined = input.idempotency
       ? {

@@ -12,6 +12,7 @@ import type { ConsentRecord } from '../../domain/consent/consent-record.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import { isExpired } from '../../domain/retention/expires-at.ts';
 import type { RetentionOverride } from '../../domain/retention/retention-policy.ts';
+import { batchGetItems } from './batch-get.ts';
 import { contactIndexAttributes, expiryAttributes, keys, SK_PREFIX } from './table-keys.ts';
 import { queryAll } from './query-all.ts';
 
@@ -42,7 +43,7 @@ export interface ConsentWrite {
    * Touch the contact's profile in the same transaction (created when the contact first appears,
    * renewed on every activity). `live`: a profile was read and has not expired.
    */
-  profile?: { live: boolean };
+  profile?: { live: boolean; consentKeys?: string[] };
 }
 
 /** What a write needs to know about a contact before it writes: its retention override, and whether a profile exists. */
@@ -98,7 +99,8 @@ export class ConsentStore {
    * state never changes without its proof. `duplicate`: the marker exists (a redelivery);
    * `conflict`: someone changed the state since it was read (the caller re-reads and retries).
    */
-  async commit(write: ConsentWrite): Promise<CommitResult> {
+  /** The items of one write: marker, audit event, state, profile touch. */
+  private transactItems(write: ConsentWrite): TransactItem[] {
     const { accountId, contact, event, record, marker, expiresAt, nowSeconds } = write;
     const activityAt = write.activityAt ?? event.recordedAt;
     const items: TransactItem[] = [];
@@ -142,10 +144,16 @@ export class ConsentStore {
           expiresAt,
           activityAt,
           nowSeconds,
-          consentKey: record ? `${record.next.channel}#${record.next.scope}` : undefined,
+          consentKeys: write.profile.consentKeys ?? (record ? [`${record.next.channel}#${record.next.scope}`] : []),
         }),
       );
     }
+    return items;
+  }
+
+  async commit(write: ConsentWrite): Promise<CommitResult> {
+    const items = this.transactItems(write);
+    const { marker } = write;
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));
       return 'committed';
@@ -156,6 +164,27 @@ export class ConsentStore {
       if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) return 'conflict';
       throw error;
     }
+  }
+
+  /**
+   * Several writes in one transaction (at most 100 items in all): a bulk import packs the rows of
+   * many contacts together. All or nothing: `false` when DynamoDB cancelled it (a marker or a
+   * record changed meanwhile); the caller then applies those rows one by one.
+   */
+  async commitMany(writes: readonly ConsentWrite[]): Promise<boolean> {
+    const items = writes.flatMap((write) => this.transactItems(write));
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return false;
+      throw error;
+    }
+  }
+
+  /** Items a write adds to a transaction (for packing several writes into one). */
+  static itemCount(write: ConsentWrite): number {
+    return (write.marker ? 1 : 0) + 1 + (write.record ? 1 : 0) + (write.profile ? 1 : 0);
   }
 
   /** Records an inbound message that changed no consent (HELP, custom replies, chatter). */
@@ -225,9 +254,10 @@ export class ConsentStore {
     expiresAt: number;
     activityAt: string;
     nowSeconds: number;
-    consentKey?: string;
+    consentKeys?: string[];
   }): TransactItem {
-    const { accountId, contact, expiresAt, activityAt, consentKey } = input;
+    const { accountId, contact, expiresAt, activityAt } = input;
+    const consentKeys = input.consentKeys ?? [];
     const profileKey = keys.profile(accountId, contact);
     const indexed = { ...expiryAttributes(profileKey, expiresAt, activityAt), ...contactIndexAttributes(accountId, contact) };
     if (!input.live) {
@@ -242,7 +272,7 @@ export class ConsentStore {
             attributes: {},
             createdAt: activityAt,
             lastActivityAt: activityAt,
-            ...(consentKey ? { consentKeys: new Set([consentKey]) } : {}),
+            ...(consentKeys.length > 0 ? { consentKeys: new Set(consentKeys) } : {}),
             ...indexed,
           },
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
@@ -259,12 +289,12 @@ export class ConsentStore {
     };
     const sets = ['#type = :type', 'accountId = :accountId', 'contact = :contact', 'lastActivityAt = :at', 'createdAt = if_not_exists(createdAt, :at)'];
     sets.push(...Object.keys(indexed).map((name) => `${name} = :${name}`));
-    if (consentKey) values[':consentKeys'] = new Set([consentKey]);
+    if (consentKeys.length > 0) values[':consentKeys'] = new Set(consentKeys);
     return {
       Update: {
         TableName: this.tableName,
         Key: profileKey,
-        UpdateExpression: `SET ${sets.join(', ')}${consentKey ? ' ADD consentKeys :consentKeys' : ''}`,
+        UpdateExpression: `SET ${sets.join(', ')}${consentKeys.length > 0 ? ' ADD consentKeys :consentKeys' : ''}`,
         ExpressionAttributeNames: { '#type': 'type' },
         ExpressionAttributeValues: values,
       },
@@ -296,6 +326,45 @@ export class ConsentStore {
         ConditionExpression: 'attribute_exists(pk)',
       }),
     );
+  }
+
+  /**
+   * What a bulk write needs to know up front, in a few BatchGetItem calls instead of three reads
+   * per row: which markers exist, the live records, and each contact's retention state.
+   */
+  async prefetch(
+    accountId: string,
+    wanted: { markers: { contact: string; provider: string; messageId: string }[]; records: { contact: string; channel: Channel; scope: string }[]; contacts: string[] },
+    nowMs: number,
+  ): Promise<{ markers: Set<string>; records: Map<string, ConsentRecord>; contacts: Map<string, ContactRetentionState> }> {
+    const markerKeys = wanted.markers.map((ref) => keys.inboundMarker(accountId, ref.contact, ref.provider, ref.messageId));
+    const recordKeys = wanted.records.map((ref) => keys.consent(accountId, ref.contact, ref.channel, ref.scope));
+    const profileKeys = wanted.contacts.map((contact) => keys.profile(accountId, contact));
+    const items = await batchGetItems(this.db, this.tableName, [...markerKeys, ...recordKeys, ...profileKeys], { consistent: true, concurrency: 8 });
+    const markers = new Set<string>();
+    const records = new Map<string, ConsentRecord>();
+    const contacts = new Map<string, ContactRetentionState>();
+    for (const item of items) {
+      const sk = String(item.sk);
+      const live = !isExpired(item.expiresAt as number | undefined, nowMs);
+      if (sk.startsWith(SK_PREFIX.inbound)) markers.add(`${String(item.pk)}|${sk}`);
+      else if (sk.startsWith(SK_PREFIX.consent) && live) records.set(`${String(item.pk)}|${sk}`, toRecord(item));
+      else if (sk === 'PROFILE' && live) {
+        const override = item.retention as RetentionOverride | undefined;
+        contacts.set(String(item.contact), { live: true, ...(override && Object.keys(override).length > 0 ? { override } : {}) });
+      }
+    }
+    return { markers, records, contacts };
+  }
+
+  static markerRef(accountId: string, contact: string, provider: string, messageId: string): string {
+    const key = keys.inboundMarker(accountId, contact, provider, messageId);
+    return `${key.pk}|${key.sk}`;
+  }
+
+  static recordRef(accountId: string, contact: string, channel: Channel, scope: string): string {
+    const key = keys.consent(accountId, contact, channel, scope);
+    return `${key.pk}|${key.sk}`;
   }
 
   /** The audit trail, newest first. The cursor is the last event id of the previous page. */

@@ -63,18 +63,18 @@ export interface RowError {
 export class CsvHeaderError extends ValidationError {}
 
 /**
- * Parses a CSV document (or one chunk of a larger file that starts with the header row) into its
- * header and records. `firstLine` is the line number, in the original file, of the first record
- * after the header, so that errors name the line a person sees in their editor.
+ * Parses a CSV document into its header and records, each with the line it starts on. For one
+ * chunk of a larger file (the header row, then a slice of the file's records), `firstLine` is the
+ * file's line number where the slice begins, so errors name the line a person sees in the file.
  */
-export function parseConsentCsv(text: string, firstLine = 2): { header: ImportHeader; records: CsvRecord[] } {
+export function parseConsentCsv(text: string, firstLine?: number): { header: ImportHeader; records: CsvRecord[] } {
   const bytes = Buffer.from(text, 'utf8');
   let parsed: { record: string[]; info: { bytes: number } }[];
   try {
     parsed = parse(bytes, { info: true, bom: true, relax_column_count: true, skip_empty_lines: true }) as unknown as typeof parsed;
   } catch (error) {
     const lines = (error as { lines?: number }).lines;
-    const at = typeof lines === 'number' ? ` near line ${lines + firstLine - 2}` : '';
+    const at = typeof lines === 'number' ? ` near line ${firstLine === undefined ? lines : lines + firstLine - 2}` : '';
     throw new ValidationError(`The CSV cannot be parsed${at}: ${(error as Error).message.split('\n')[0] ?? ''}`);
   }
   const [headerRecord, ...rest] = parsed;
@@ -82,13 +82,13 @@ export function parseConsentCsv(text: string, firstLine = 2): { header: ImportHe
   const header = parseImportHeader(headerRecord.record);
   // csv-parse's own line counter drifts on CRLF inside quoted fields; byte offsets do not.
   const lineOf = lineLocator(bytes);
-  const headerLine = lineOf(0);
+  const shift = firstLine === undefined ? 0 : firstLine - lineOf(headerRecord.info.bytes);
   let end = headerRecord.info.bytes;
   const records = rest.map(({ record, info }) => {
     let start = end;
     while (bytes[start] === 0x0a || bytes[start] === 0x0d) start += 1;
     end = info.bytes;
-    return { line: lineOf(start) - headerLine - 1 + firstLine, fields: record };
+    return { line: lineOf(start) + shift, fields: record };
   });
   return { header, records };
 }
