@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
+import { JobStore } from '../../shared/adapters/dynamodb/job-store.ts';
 import { OutboundStore } from '../../shared/adapters/dynamodb/outbound-store.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
+import { currentTime } from '../../shared/clock/current-time.ts';
 import { cacheTtlMs, loadServiceConfig } from '../../shared/config/service-config.ts';
 import { accountSettingsPatchSchema, mergeAccountSettings } from '../../shared/domain/accounts/account-settings.ts';
 import { lineInputSchema, validateLineInput } from '../../shared/domain/accounts/line.ts';
@@ -32,7 +34,8 @@ const stores = createStores(db, config.tableName);
 const consentEvents = new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName);
 // The gate's reader, with its per-container cache of settings and lines.
 const outboundStore = new OutboundStore(db, config.tableName, { cacheTtlMs: cacheTtlMs() });
-const now = () => new Date();
+const jobStore = new JobStore(db, config.tableName);
+const now = currentTime;
 
 /** Rotation takes no options today; a body, when sent, must be an empty JSON object. */
 const rotateKeySchema = z.strictObject({});
@@ -54,8 +57,14 @@ const accountRoutes: Partial<Record<RouteKey, AccountRoute>> = {
 
   'PUT /v1/settings': async (event, { accountId }) => {
     const patch = parseJsonBody(event, accountSettingsPatchSchema);
-    const settings = mergeAccountSettings(await stores.accountStore.getSettings(accountId), patch);
+    const current = await stores.accountStore.getSettings(accountId);
+    const settings = mergeAccountSettings(current, patch);
     await stores.accountStore.putSettings(accountId, settings);
+    const retentionChanged =
+      current.retention.dataMonths !== settings.retention.dataMonths ||
+      current.retention.messageHistoryMonths !== settings.retention.messageHistoryMonths;
+    // Existing items get the new expiry in the background: the retention sweep runs the job in batches.
+    if (retentionChanged) await jobStore.openRetentionJob(accountId, undefined, now());
     return json(200, settings);
   },
 

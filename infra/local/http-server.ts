@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { withPinnedTime } from '../../shared/clock/current-time.ts';
 import { FUNCTIONS, type FunctionDefinition, type TopicName } from '../../shared/manifest.ts';
 import { toHttpApiEvent } from './api-gateway-event.ts';
 import type { createFakeAwsSmsApi } from './fake-aws-sms-api.ts';
@@ -11,6 +12,7 @@ import type { QueueRecorder } from './queue-recorder.ts';
 import { LOCAL_SNS_CERTIFICATE_FILE, type LocalSnsSigner } from './local-sns-signer.ts';
 import { createRouteMatcher } from './route-matcher.ts';
 import { toSnsEvent } from './sns-delivery.ts';
+import type { createSweepRunner } from './sweep-runner.ts';
 
 /** API Gateway's payload limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -27,6 +29,9 @@ export const FAKE_SES_API_PATH = '/local/aws/ses';
 
 export interface LocalServerDeps {
   runtime: ReturnType<typeof createLambdaRuntime>;
+  sweepRunner: ReturnType<typeof createSweepRunner>;
+  /** Honour `x-optgate-now` (tests move the service clock per request). */
+  allowClockOverride: boolean;
   fakeAwsSmsApi: ReturnType<typeof createFakeAwsSmsApi>;
   fakeWhatsAppApi: ReturnType<typeof createFakeWhatsAppCloudApi>;
   snsSigner: LocalSnsSigner;
@@ -64,6 +69,14 @@ function readBody(request: IncomingMessage): Promise<Buffer | 'too_large'> {
     request.on('end', () => resolve(size > MAX_BODY_BYTES ? 'too_large' : Buffer.concat(chunks)));
     request.on('error', reject);
   });
+}
+
+/** `x-optgate-now: <ISO>` pins the service clock for one request (local stack, tests only). */
+function pinnedTime(request: IncomingMessage): Date | 'invalid' | undefined {
+  const value = request.headers['x-optgate-now'];
+  if (typeof value !== 'string') return undefined;
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? 'invalid' : at;
 }
 
 function subscriberOf(topic: TopicName): FunctionDefinition {
@@ -165,6 +178,17 @@ export function createLocalHttpServer(deps: LocalServerDeps): Server {
       send(response, result.status, result.body);
       return true;
     }
+    if (route === 'POST /local/sweep') {
+      // What the EventBridge schedule does, now; ?now=ISO sweeps as if it were that time (tests).
+      const nowParam = url.searchParams.get('now');
+      const now = nowParam ? new Date(nowParam) : new Date();
+      if (Number.isNaN(now.getTime())) {
+        send(response, 400, { error: { code: 'validation_failed', message: 'now must be ISO 8601' } });
+        return true;
+      }
+      send(response, 200, await deps.sweepRunner.run(now));
+      return true;
+    }
     if (route === 'GET /local/sent-sms') {
       send(response, 200, { messages: deps.fakeAwsSmsApi.sent });
       return true;
@@ -216,7 +240,14 @@ export function createLocalHttpServer(deps: LocalServerDeps): Server {
         send(response, status, { error: { code: status === 404 ? 'not_found' : 'method_not_allowed', message: `No route ${request.method} ${url.pathname}` } });
         return;
       }
-      const result = (await deps.runtime.invoke(match.fn, toHttpApiEvent(request, body, match, url))) as APIGatewayProxyStructuredResultV2;
+      const event = toHttpApiEvent(request, body, match, url);
+      const pinned = deps.allowClockOverride ? pinnedTime(request) : undefined;
+      if (pinned === 'invalid') {
+        send(response, 400, { error: { code: 'validation_failed', message: 'x-optgate-now must be ISO 8601' } });
+        return;
+      }
+      const invoke = () => deps.runtime.invoke(match.fn, event);
+      const result = (await (pinned ? withPinnedTime(pinned, invoke) : invoke())) as APIGatewayProxyStructuredResultV2;
       const headers: Record<string, string | string[]> = {};
       for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
       if (result.cookies?.length) headers['set-cookie'] = result.cookies;

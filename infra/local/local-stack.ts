@@ -27,6 +27,7 @@ import { createLocalSnsSigner } from './local-sns-signer.ts';
 import { provisionQueues, provisionTable } from './provision.ts';
 import { startQueueRecorder, type QueueRecorder } from './queue-recorder.ts';
 import { startSqsEventSource, type RunningEventSource } from './sqs-event-source.ts';
+import { createSweepRunner } from './sweep-runner.ts';
 import { assertPortFree } from './wait-for-port.ts';
 
 export interface LocalStackOptions {
@@ -44,6 +45,10 @@ export interface LocalStackOptions {
   eventSourceConcurrency?: number;
   /** Tests: drain dispatch / suppressed / DLQ into memory, searchable at GET /local/gated. */
   recordQueues?: boolean;
+  /** Seconds between scheduled retention sweeps (EventBridge's part); 0 or undefined = only POST /local/sweep. */
+  sweepIntervalSeconds?: number;
+  /** Honour the `x-optgate-now` request header (pins the service clock for that request); for tests. */
+  allowClockOverride?: boolean;
 }
 
 export interface LocalStack {
@@ -177,8 +182,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     sqsClient.destroy();
 
+    const sweepRunner = createSweepRunner(runtime, log);
     const server = createLocalHttpServer({
       runtime,
+      sweepRunner,
+      allowClockOverride: options.allowClockOverride ?? false,
       fakeAwsSmsApi: createFakeAwsSmsApi(),
       // Persisted next to DynamoDB Local's files; in memory for OPTGATE_IN_MEMORY.
       fakeEventBridgeApi: createFakeEventBridgeApi(options.dataDir ? { file: join(resolve(options.dataDir), 'events.jsonl') } : {}),
@@ -200,6 +208,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           server.close(() => done());
         }),
     );
+    sweepRunner.start(options.sweepIntervalSeconds ?? 0);
+    stops.push(() => sweepRunner.stop());
     const actualPort = (server.address() as AddressInfo).port;
     return {
       baseUrl: `http://localhost:${actualPort}`,

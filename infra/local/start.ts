@@ -12,6 +12,10 @@ const env = loadConfig(
     PUBLIC_BASE_URL: z.url().optional(),
     OPTGATE_DATA_DIR: z.string().min(1).default('.optgate/data'),
     OPTGATE_IN_MEMORY: z.enum(['0', '1', 'true', 'false']).optional(),
+    /** Seconds between retention sweeps (EventBridge runs it hourly when deployed); 0 = only POST /local/sweep. */
+    OPTGATE_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3600),
+    /** 1: honour the x-optgate-now header (pins the clock for a request), for trying retention by hand. */
+    OPTGATE_ALLOW_CLOCK_OVERRIDE: z.enum(['0', '1', 'true', 'false']).optional(),
   }),
 );
 
@@ -23,6 +27,8 @@ const stack = await startLocalStack({
   dataDir: inMemory ? undefined : env.OPTGATE_DATA_DIR,
   adminApiKey: env.ADMIN_API_KEY,
   publicBaseUrl: env.PUBLIC_BASE_URL,
+  sweepIntervalSeconds: env.OPTGATE_SWEEP_INTERVAL_SECONDS,
+  allowClockOverride: env.OPTGATE_ALLOW_CLOCK_OVERRIDE === '1' || env.OPTGATE_ALLOW_CLOCK_OVERRIDE === 'true',
 }).catch((error: unknown) => {
   console.error(`optgate could not start: ${(error as Error).message}`);
   process.exit(1);
@@ -39,6 +45,7 @@ console.log(
     `  outbound queue  ${stack.queueUrls.outbound}  (the gate runs on it; results on optgate-dispatch / -suppressed / -outbound-dlq)`,
     `  WhatsApp webhook ${stack.publicBaseUrl}/webhooks/whatsapp  (replies: GET ${stack.baseUrl}/local/sent-whatsapp)`,
     `  SES / SMS events POST ${stack.baseUrl}/local/ses, ${stack.baseUrl}/local/aws-sms-events  (signed as SNS would)`,
+    `  retention sweep every ${env.OPTGATE_SWEEP_INTERVAL_SECONDS || '∞'} s; now: POST ${stack.baseUrl}/local/sweep`,
     '  Ctrl-C stops everything.',
   ].join('\n'),
 );

@@ -10,7 +10,7 @@ import type { ConsentEvidence } from '../domain/consent/consent-record.ts';
 import { attributionWindowHoursOf } from '../domain/accounts/account-settings.ts';
 import { normalizeContact } from '../domain/contact-address.ts';
 import { evaluateKeywords, type KeywordMatch } from '../domain/keywords/evaluate-keywords.ts';
-import { expiresAtFor } from '../domain/retention/expires-at.ts';
+import { effectiveRetention, expiresAtAfter } from '../domain/retention/retention-policy.ts';
 import { recordConsentChange, type RecordConsentChangeDeps } from './record-consent-change.ts';
 
 export interface InboundMessage {
@@ -56,9 +56,10 @@ const nextEventId = monotonicFactory();
 export async function handleInboundMessage(deps: InboundDeps, message: InboundMessage): Promise<InboundOutcome> {
   const { route } = message;
   const contact = normalizeContact(message.from, message.channel);
-  const [settings, customRules] = await Promise.all([
+  const [settings, customRules, contactRetention] = await Promise.all([
     deps.accountStore.getSettings(route.accountId),
     deps.ruleStore.listRules(route.accountId),
+    deps.consentStore.getContactRetention(route.accountId, contact, deps.now().getTime()),
   ]);
   const evaluate = (text: string) =>
     evaluateKeywords({ text, channel: message.channel, lineId: route.lineId, customRules, brand: route.brandName ?? settings.brandName });
@@ -137,12 +138,14 @@ export async function handleInboundMessage(deps: InboundDeps, message: InboundMe
     replyState: replyState(reply),
     ...(flagged ? { eventId: flagged.eventId } : {}),
   };
+  const retention = effectiveRetention(settings.retention, contactRetention.override);
   const result = await deps.consentStore.putInboundMarker(
     route.accountId,
     contact,
     marker,
-    expiresAtFor(now.toISOString(), retentionMonths),
+    expiresAtAfter(now.toISOString(), retention.data),
     flagged,
+    { profileLive: contactRetention.live, nowSeconds: Math.floor(now.getTime() / 1000) },
   );
   if (result === 'duplicate') {
     const existing = await deps.consentStore.getInboundMarker(route.accountId, contact, message.provider, message.providerMessageId);

@@ -13,11 +13,15 @@ import { attributeOptOut, consentStatIncrements, dayOf, type Attribution } from 
 import { expiresAtFor } from '../domain/retention/expires-at.ts';
 import { maskContact } from '../domain/contact-address.ts';
 import { logger } from '../observability/logger.ts';
+import { effectiveDataRetention, expiresAtAfter } from '../domain/retention/retention-policy.ts';
 
 export interface RecordConsentChangeInput {
   accountId: string;
   change: ConsentChange;
-  /** Months of data retention that apply to this contact. */
+  /**
+   * The account's data retention in months. A retention override on the contact's profile, when
+   * there is one, wins (it is read here, with the current state, so every writer honours it).
+   */
   retentionMonths: number;
   /** For provider messages: makes a redelivery a no-op. The marker can depend on the decision (no reply when superseded). */
   idempotency?: { provider: string; providerMessageId: string; marker: (decision: ConsentDecision) => Omit<InboundMarker, 'provider' | 'providerMessageId' | 'eventId'> };
@@ -43,6 +47,24 @@ export type RecordConsentChangeResult =
 const MAX_ATTEMPTS = 5;
 // Monotonic within a container, so two events recorded in the same millisecond keep their order.
 const nextEventId = monotonicFactory();
+
+/** The immutable audit entry of one consent change, whatever its effect. */
+export function consentAuditEvent(change: ConsentChange, decision: ConsentDecision, eventId: string, recordedAt: string): AuditEvent {
+  return {
+    eventId,
+    type: 'consent',
+    contact: change.contact,
+    channel: change.channel,
+    scope: change.scope,
+    status: change.status,
+    previousStatus: decision.previousStatus,
+    effect: decision.effect,
+    occurredAt: change.occurredAt,
+    recordedAt,
+    source: change.source,
+    evidence: change.evidence,
+  };
+}
 
 /** Raised when the state kept changing under us; the caller answers 5xx and the provider retries. */
 export class ConsentWriteContentionError extends Error {
@@ -72,8 +94,9 @@ export async function recordConsentChange(deps: RecordConsentChangeDeps, input: 
       );
       if (existing) return { duplicate: true, marker: existing };
     }
-    const [current] = await Promise.all([
+    const [current, contact] = await Promise.all([
       deps.consentStore.getRecord(accountId, change.contact, change.channel, change.scope, now.getTime()),
+      deps.consentStore.getContactRetention(accountId, change.contact, now.getTime()),
       attributionRead
         ? undefined
         : readAttribution(deps, input, now).then((found) => {
@@ -81,23 +104,13 @@ export async function recordConsentChange(deps: RecordConsentChangeDeps, input: 
             attributionRead = true;
           }),
     ]);
+    const dataRetention = effectiveDataRetention(input.retentionMonths, contact.override);
     const decision = applyConsentEvent(current, change);
     const eventId = nextEventId(now.getTime());
     const recordedAt = now.toISOString();
     const event: AuditEvent = {
-      eventId,
-      type: 'consent',
-      contact: change.contact,
-      channel: change.channel,
-      scope: change.scope,
-      status: change.status,
-      previousStatus: decision.previousStatus,
-      effect: decision.effect,
+      ...consentAuditEvent(change, decision, eventId, recordedAt),
       ...(change.category ? { category: change.category } : {}),
-      occurredAt: change.occurredAt,
-      recordedAt,
-      source: change.source,
-      evidence: change.evidence,
       ...(attribution && change.status === 'opted_out' ? { attribution } : {}),
     };
     const record: ConsentRecord | undefined = decision.next ? { ...decision.next, eventId, updatedAt: recordedAt } : undefined;
@@ -123,8 +136,10 @@ export async function recordConsentChange(deps: RecordConsentChangeDeps, input: 
             },
           }
         : {}),
-      expiresAt: expiresAtFor(recordedAt, input.retentionMonths),
+      expiresAt: expiresAtAfter(recordedAt, dataRetention),
       nowSeconds: Math.floor(now.getTime() / 1000),
+      activityAt: recordedAt,
+      profile: { live: contact.live },
       counters: {
         increments: consentStatIncrements(event, attribution),
         expiresAt: expiresAtFor(`${dayOf(change.occurredAt)}T00:00:00.000Z`, input.retentionMonths),

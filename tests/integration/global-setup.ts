@@ -26,6 +26,9 @@ export async function setup(project: TestProject): Promise<void> {
     adminApiKey: 'test-operator-key-0123456789',
     log: () => undefined,
     recordQueues: true,
+    // Retention tests move the clock per request and run the sweep themselves.
+    allowClockOverride: true,
+    sweepIntervalSeconds: 0,
   });
   project.provide('baseUrl', stack.baseUrl);
   project.provide('adminApiKey', stack.adminApiKey);

@@ -14,7 +14,9 @@ import { ValidationError } from '../../domain/errors.ts';
 import { isExpired } from '../../domain/retention/expires-at.ts';
 import type { StatIncrement } from '../../domain/reports/consent-stats.ts';
 import { statCounterUpdate } from './stats-store.ts';
-import { byLineIndexAttributes, keys, SK_PREFIX } from './table-keys.ts';
+import type { RetentionOverride } from '../../domain/retention/retention-policy.ts';
+import { batchGetItems } from './batch-get.ts';
+import { byLineIndexAttributes, contactIndexAttributes, expiryAttributes, keys, SK_PREFIX } from './table-keys.ts';
 import { queryAll } from './query-all.ts';
 
 /** Marks a provider message as handled, so a redelivery changes nothing and sends no second reply. */
@@ -45,9 +47,24 @@ export interface ConsentWrite {
   nowSeconds: number;
   /** Report counters bumped in the same transaction, so a redelivery or a failed write never miscounts. */
   counters?: { increments: readonly StatIncrement[]; expiresAt: number };
+  /** When the activity happened (ISO); the base of expiresAt. Defaults to the event's recordedAt. */
+  activityAt?: string;
+  /**
+   * Touch the contact's profile in the same transaction (created when the contact first appears,
+   * renewed on every activity). `live`: a profile was read and has not expired.
+   */
+  profile?: { live: boolean; consentKeys?: string[] };
+}
+
+/** What a write needs to know about a contact before it writes: its retention override, and whether a profile exists. */
+export interface ContactRetentionState {
+  live: boolean;
+  override?: RetentionOverride;
 }
 
 export type CommitResult = 'committed' | 'duplicate' | 'conflict';
+
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 const EVENT_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -106,45 +123,36 @@ export class ConsentStore {
    * state never changes without its proof. `duplicate`: the marker exists (a redelivery);
    * `conflict`: someone changed the state since it was read (the caller re-reads and retries).
    */
-  async commit(write: ConsentWrite): Promise<CommitResult> {
+  /** The items of one write: marker, audit event, state, profile touch. */
+  private transactItems(write: ConsentWrite): TransactItem[] {
     const { accountId, contact, event, record, marker, suppression, expiresAt, nowSeconds } = write;
-    const items = [];
+    const activityAt = write.activityAt ?? event.recordedAt;
+    const items: TransactItem[] = [];
     if (marker) {
+      const markerKey = keys.inboundMarker(accountId, contact, marker.provider, marker.providerMessageId);
       items.push({
         Put: {
           TableName: this.tableName,
-          Item: {
-            ...keys.inboundMarker(accountId, contact, marker.provider, marker.providerMessageId),
-            type: 'inbound',
-            accountId,
-            contact,
-            marker,
-            expiresAt,
-          },
+          Item: { ...markerKey, type: 'inbound', accountId, contact, marker, ...expiryAttributes(markerKey, expiresAt, activityAt) },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       });
     }
+    const eventKey = keys.event(accountId, contact, event.eventId);
     items.push({
       Put: {
         TableName: this.tableName,
-        Item: { ...keys.event(accountId, contact, event.eventId), type: 'event', accountId, event, expiresAt },
+        Item: { ...eventKey, type: 'event', accountId, event, ...expiryAttributes(eventKey, expiresAt, activityAt) },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     });
     if (record) {
       const { next, expectedVersion } = record;
+      const consentKey = keys.consent(accountId, contact, next.channel, next.scope);
       items.push({
         Put: {
           TableName: this.tableName,
-          Item: {
-            ...keys.consent(accountId, contact, next.channel, next.scope),
-            type: 'consent',
-            accountId,
-            ...next,
-            expiresAt,
-            ...byLineIndexAttributes(accountId, next),
-          },
+          Item: { ...consentKey, type: 'consent', accountId, ...next, ...expiryAttributes(consentKey, expiresAt, activityAt), ...byLineIndexAttributes(accountId, next) },
           ...(expectedVersion === undefined
             ? { ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now', ExpressionAttributeValues: { ':now': nowSeconds } }
             : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': expectedVersion } }),
@@ -170,6 +178,25 @@ export class ConsentStore {
     for (const increment of write.counters?.increments ?? []) {
       items.push({ Update: statCounterUpdate(this.tableName, accountId, increment, write.counters?.expiresAt ?? expiresAt) });
     }
+    if (write.profile) {
+      items.push(
+        this.profileTouch({
+          accountId,
+          contact,
+          live: write.profile.live,
+          expiresAt,
+          activityAt,
+          nowSeconds,
+          consentKeys: write.profile.consentKeys ?? (record ? [`${record.next.channel}#${record.next.scope}`] : []),
+        }),
+      );
+    }
+    return items;
+  }
+
+  async commit(write: ConsentWrite): Promise<CommitResult> {
+    const items = this.transactItems(write);
+    const { marker } = write;
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));
       return 'committed';
@@ -184,6 +211,27 @@ export class ConsentStore {
     }
   }
 
+  /**
+   * Several writes in one transaction (at most 100 items in all): a bulk import packs the rows of
+   * many contacts together. All or nothing: `false` when DynamoDB cancelled it (a marker or a
+   * record changed meanwhile); the caller then applies those rows one by one.
+   */
+  async commitMany(writes: readonly ConsentWrite[]): Promise<boolean> {
+    const items = writes.flatMap((write) => this.transactItems(write));
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return false;
+      throw error;
+    }
+  }
+
+  /** Items a write adds to a transaction (for packing several writes into one). */
+  static itemCount(write: ConsentWrite): number {
+    return (write.marker ? 1 : 0) + 1 + (write.record ? 1 : 0) + (write.profile ? 1 : 0);
+  }
+
   /** Records an inbound message that changed no consent (HELP, custom replies, chatter). */
   async putInboundMarker(
     accountId: string,
@@ -191,34 +239,126 @@ export class ConsentStore {
     marker: InboundMarker,
     expiresAt: number,
     flagged?: AuditEvent,
+    touch?: { profileLive: boolean; nowSeconds: number },
   ): Promise<CommitResult> {
-    if (flagged) return this.commit({ accountId, contact, event: flagged, marker, expiresAt, nowSeconds: 0 });
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...keys.inboundMarker(accountId, contact, marker.provider, marker.providerMessageId),
-                  type: 'inbound',
-                  accountId,
-                  contact,
-                  marker,
-                  expiresAt,
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      );
-      return 'committed';
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) return 'duplicate';
-      throw error;
+    const profile = touch ? { live: touch.profileLive } : undefined;
+    const nowSeconds = touch?.nowSeconds ?? 0;
+    if (flagged) {
+      const result = await this.commit({ accountId, contact, event: flagged, marker, expiresAt, nowSeconds, activityAt: marker.receivedAt, profile });
+      // The profile appeared concurrently: write again, renewing it in place.
+      if (result === 'conflict' && profile) {
+        return this.commit({ accountId, contact, event: flagged, marker, expiresAt, nowSeconds, activityAt: marker.receivedAt, profile: { live: true } });
+      }
+      return result;
     }
+    const markerKey = keys.inboundMarker(accountId, contact, marker.provider, marker.providerMessageId);
+    const write = async (profileLive: boolean | undefined): Promise<CommitResult> => {
+      const items: TransactItem[] = [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...markerKey,
+              type: 'inbound',
+              accountId,
+              contact,
+              marker,
+              ...expiryAttributes(markerKey, expiresAt, marker.receivedAt),
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ];
+      if (profileLive !== undefined) {
+        items.push(this.profileTouch({ accountId, contact, live: profileLive, expiresAt, activityAt: marker.receivedAt, nowSeconds }));
+      }
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+        return 'committed';
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'duplicate';
+        if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'conflict';
+        throw error;
+      }
+    };
+    const result = await write(profile?.live);
+    return result === 'conflict' ? write(true) : result;
+  }
+
+  /**
+   * The contact's profile in the same transaction as its activity: created (Put, only if absent or
+   * expired, so a concurrent first write is a conflict the caller retries) or renewed in place
+   * (Update, so name, attributes and the retention override stay).
+   */
+  private profileTouch(input: {
+    accountId: string;
+    contact: string;
+    live: boolean;
+    expiresAt: number;
+    activityAt: string;
+    nowSeconds: number;
+    consentKeys?: string[];
+  }): TransactItem {
+    const { accountId, contact, expiresAt, activityAt } = input;
+    const consentKeys = input.consentKeys ?? [];
+    const profileKey = keys.profile(accountId, contact);
+    const indexed = { ...expiryAttributes(profileKey, expiresAt, activityAt), ...contactIndexAttributes(accountId, contact) };
+    if (!input.live) {
+      return {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...profileKey,
+            type: 'profile',
+            accountId,
+            contact,
+            attributes: {},
+            createdAt: activityAt,
+            lastActivityAt: activityAt,
+            ...(consentKeys.length > 0 ? { consentKeys: new Set(consentKeys) } : {}),
+            ...indexed,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+          ExpressionAttributeValues: { ':now': input.nowSeconds },
+        },
+      };
+    }
+    const values: Record<string, unknown> = {
+      ':type': 'profile',
+      ':accountId': accountId,
+      ':contact': contact,
+      ':at': activityAt,
+      ...Object.fromEntries(Object.entries(indexed).map(([name, value]) => [`:${name}`, value])),
+    };
+    const sets = ['#type = :type', 'accountId = :accountId', 'contact = :contact', 'lastActivityAt = :at', 'createdAt = if_not_exists(createdAt, :at)'];
+    sets.push(...Object.keys(indexed).map((name) => `${name} = :${name}`));
+    if (consentKeys.length > 0) values[':consentKeys'] = new Set(consentKeys);
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: profileKey,
+        UpdateExpression: `SET ${sets.join(', ')}${consentKeys.length > 0 ? ' ADD consentKeys :consentKeys' : ''}`,
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  /** The contact's retention override (from its profile) and whether the profile is live. */
+  async getContactRetention(accountId: string, contact: string, nowMs: number): Promise<ContactRetentionState> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.profile(accountId, contact),
+        ProjectionExpression: 'expiresAt, retention',
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item || isExpired(Item.expiresAt as number | undefined, nowMs)) return { live: false };
+    const override = Item.retention as RetentionOverride | undefined;
+    return { live: true, ...(override && Object.keys(override).length > 0 ? { override } : {}) };
   }
 
   async markReplySent(accountId: string, contact: string, provider: string, messageId: string): Promise<void> {
@@ -231,6 +371,45 @@ export class ConsentStore {
         ConditionExpression: 'attribute_exists(pk)',
       }),
     );
+  }
+
+  /**
+   * What a bulk write needs to know up front, in a few BatchGetItem calls instead of three reads
+   * per row: which markers exist, the live records, and each contact's retention state.
+   */
+  async prefetch(
+    accountId: string,
+    wanted: { markers: { contact: string; provider: string; messageId: string }[]; records: { contact: string; channel: Channel; scope: string }[]; contacts: string[] },
+    nowMs: number,
+  ): Promise<{ markers: Set<string>; records: Map<string, ConsentRecord>; contacts: Map<string, ContactRetentionState> }> {
+    const markerKeys = wanted.markers.map((ref) => keys.inboundMarker(accountId, ref.contact, ref.provider, ref.messageId));
+    const recordKeys = wanted.records.map((ref) => keys.consent(accountId, ref.contact, ref.channel, ref.scope));
+    const profileKeys = wanted.contacts.map((contact) => keys.profile(accountId, contact));
+    const items = await batchGetItems(this.db, this.tableName, [...markerKeys, ...recordKeys, ...profileKeys], { consistent: true, concurrency: 8 });
+    const markers = new Set<string>();
+    const records = new Map<string, ConsentRecord>();
+    const contacts = new Map<string, ContactRetentionState>();
+    for (const item of items) {
+      const sk = String(item.sk);
+      const live = !isExpired(item.expiresAt as number | undefined, nowMs);
+      if (sk.startsWith(SK_PREFIX.inbound)) markers.add(`${String(item.pk)}|${sk}`);
+      else if (sk.startsWith(SK_PREFIX.consent) && live) records.set(`${String(item.pk)}|${sk}`, toRecord(item));
+      else if (sk === 'PROFILE' && live) {
+        const override = item.retention as RetentionOverride | undefined;
+        contacts.set(String(item.contact), { live: true, ...(override && Object.keys(override).length > 0 ? { override } : {}) });
+      }
+    }
+    return { markers, records, contacts };
+  }
+
+  static markerRef(accountId: string, contact: string, provider: string, messageId: string): string {
+    const key = keys.inboundMarker(accountId, contact, provider, messageId);
+    return `${key.pk}|${key.sk}`;
+  }
+
+  static recordRef(accountId: string, contact: string, channel: Channel, scope: string): string {
+    const key = keys.consent(accountId, contact, channel, scope);
+    return `${key.pk}|${key.sk}`;
   }
 
   /** The audit trail, newest first. The cursor is the last event id of the previous page. */

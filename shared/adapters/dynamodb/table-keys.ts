@@ -43,9 +43,16 @@ import { scopeLabel } from '../../domain/reports/consent-stats.ts';
  *   partition, attributes `reason` ('complaint' | 'hard_bounce'), `occurredAt`, `eventId`,
  *   `evidence`, `expiresAt`: it blocks every email, whatever the category. A complaint also writes an
  *   opt-out on `CONSENT#email#*` (source `provider`).
+ * | contact profile | A#{account}#C#{contact}     | PROFILE                          |
+ * | erasure key     | A#{account}                 | SECRET#ERASURE                   |
+ * | tombstone       | A#{account}#ERASED#{hmac}   | TOMBSTONE                        |
+ * | open job        | JOBS#OPEN                   | RETENTION#A#{account}[#C#{contact}] or ERASURE#A#{account}#{hmac} |
+ * | sweep state     | SWEEP                       | STATE                            |
  *
- * Items that expire also carry the byExpiry index attributes (expiryIndexAttributes) so the sweep
- * finds them by day without scanning the table.
+ * Items that expire also carry `expiresAt`, `activityAt` and the byExpiry index attributes
+ * (expiryAttributes) so the sweep finds them by day without scanning the table. Profiles carry the
+ * byContact index attributes (contactIndexAttributes). Open jobs and the sweep state are the
+ * service's own bookkeeping, read only by the sweep function.
  */
 export const keys = {
   account: (accountId: string) => ({ pk: `A#${accountId}`, sk: 'ACCOUNT' }),
@@ -89,6 +96,9 @@ export const keys = {
     pk: `VERIFY#whatsapp#${tokenSha256}`,
     sk: `A#${accountId}#L#${lineId}`,
   }),
+  profile: (accountId: string, contact: string) => ({ pk: keys.contactPartition(accountId, contact), sk: 'PROFILE' }),
+  openJob: (jobId: string) => ({ pk: OPEN_JOBS_PARTITION, sk: jobId }),
+  sweepState: () => ({ pk: 'SWEEP', sk: 'STATE' }),
   erasureKey: (accountId: string) => ({ pk: `A#${accountId}`, sk: 'SECRET#ERASURE' }),
   /** Keyed by HMAC(account erasure key, contact): blocks marketing after erasure without keeping the address. */
   tombstone: (accountId: string, contactHmac: string) => ({ pk: `A#${accountId}#ERASED#${contactHmac}`, sk: 'TOMBSTONE' }),
@@ -147,6 +157,14 @@ export function byLineIndexAttributes(
   };
 }
 
+export const OPEN_JOBS_PARTITION = 'JOBS#OPEN';
+
+function keyHash(value: string): number {
+  let hash = 0;
+  for (const char of value) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return hash;
+}
+
 /** Spreads expiry-day buckets over shards so one busy day is not one hot index partition. */
 export const EXPIRY_INDEX_SHARDS = 8;
 
@@ -157,9 +175,40 @@ export const EXPIRY_INDEX_SHARDS = 8;
  */
 export function expiryIndexAttributes(expiresAt: number, pk: string, sk: string): { gsi2pk: string; gsi2sk: string } {
   const day = new Date(expiresAt * 1000).toISOString().slice(0, 10);
-  let hash = 0;
-  for (const char of `${pk}|${sk}`) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return { gsi2pk: `EXP#${day}#${hash % EXPIRY_INDEX_SHARDS}`, gsi2sk: `${String(expiresAt).padStart(10, '0')}#${pk}#${sk}` };
+  return { gsi2pk: expiryBucket(day, keyHash(`${pk}|${sk}`) % EXPIRY_INDEX_SHARDS), gsi2sk: `${expiryPrefix(expiresAt)}#${pk}#${sk}` };
+}
+
+export function expiryBucket(day: string, shard: number): string {
+  return `EXP#${day}#${shard}`;
+}
+
+/** The sort-key prefix of an expiry second: 10 digits, so string order is time order. */
+export function expiryPrefix(expiresAt: number): string {
+  return String(expiresAt).padStart(10, '0');
+}
+
+/** Everything an expiring item carries: TTL attribute, its last activity, and the byExpiry keys. */
+export function expiryAttributes(
+  key: { pk: string; sk: string },
+  expiresAt: number,
+  activityAt: string,
+): { expiresAt: number; activityAt: string; gsi2pk: string; gsi2sk: string } {
+  return { expiresAt, activityAt, ...expiryIndexAttributes(expiresAt, key.pk, key.sk) };
+}
+
+/**
+ * Profiles of one account are spread over a few byContact partitions so that a burst of new
+ * contacts (an import, a STOP wave) is not one hot index partition. Listing merges the shards in
+ * contact order (each shard is sorted by gsi3sk = contact).
+ */
+export const CONTACT_INDEX_SHARDS = 4;
+
+export function contactIndexPartition(accountId: string, shard: number): string {
+  return `A#${accountId}#P#${shard}`;
+}
+
+export function contactIndexAttributes(accountId: string, contact: string): { gsi3pk: string; gsi3sk: string } {
+  return { gsi3pk: contactIndexPartition(accountId, keyHash(contact) % CONTACT_INDEX_SHARDS), gsi3sk: contact };
 }
 
 export const SK_PREFIX = {
@@ -173,4 +222,6 @@ export const SK_PREFIX = {
   lastMarketingSend: 'LASTMKT#',
   suppression: 'SUPPRESSION#',
   unsubscribeKey: 'SECRET#UNSUBSCRIBE#',
+  openRetentionJob: 'RETENTION#',
+  openErasureJob: 'ERASURE#',
 } as const;

@@ -107,10 +107,10 @@ describe('consent writes when DynamoDB misbehaves', () => {
   it('propagates throttling so the caller answers 5xx and the provider retries; nothing half-written', async () => {
     dynamo.on(TransactWriteCommand).rejects(new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }));
     await expect(recordConsentChange(deps, input)).rejects.toBeInstanceOf(ProvisionedThroughputExceededException);
-    // One transaction carried the marker, event and state together: a failure leaves none of them.
+    // One transaction carried the marker, event, state and the contact's new profile: a failure leaves none of them.
     const [call] = dynamo.commandCalls(TransactWriteCommand);
     const transactItems = call?.args[0].input.TransactItems ?? [];
-    expect(transactItems.filter((item) => item.Put).map((item) => item.Put?.Item?.type)).toEqual(['inbound', 'event', 'consent']);
+    expect(transactItems.filter((item) => item.Put).map((item) => item.Put?.Item?.type)).toEqual(['inbound', 'event', 'consent', 'profile']);
     // …and the report counters in the same transaction (day, line, reason), so they cannot drift.
     expect(transactItems.filter((item) => item.Update).map((item) => String(item.Update?.Key?.pk).replace(/#\d$/, ''))).toEqual([
       'A#acc_1#STATS#day',

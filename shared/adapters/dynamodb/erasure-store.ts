@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { KindCounts } from '../../domain/retention/item-kind.ts';
+import { batchGetItems } from './batch-get.ts';
+import { keys } from './table-keys.ts';
+
+/**
+ * What stays of an erased contact: its keyed hash, when it was erased and the receipt. While the
+ * erasure runs, the item also holds the address (to find the partition again after a restart) and
+ * the progress; both go when it completes.
+ */
+export interface Tombstone {
+  contactHash: string;
+  erasedAt: string;
+  receiptId: string;
+  status: 'in_progress' | 'complete';
+  completedAt?: string;
+  deleted: KindCounts;
+  /** In progress only. */
+  contact?: string;
+  /** In progress only: items up to this sort key are already counted in `deleted`. */
+  countedThroughSk?: string;
+}
+
+export class ErasureStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** The account's erasure key, if one was ever created (no key: nobody was ever erased). */
+  async getKey(accountId: string): Promise<Buffer | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.erasureKey(accountId), ConsistentRead: true }));
+    return typeof Item?.key === 'string' ? Buffer.from(Item.key, 'base64') : undefined;
+  }
+
+  /** Created on first need; a conditional put lets exactly one concurrent creator win, the others read its key. */
+  async getOrCreateKey(accountId: string, now: Date): Promise<Buffer> {
+    const existing = await this.getKey(accountId);
+    if (existing) return existing;
+    const key = randomBytes(32);
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.erasureKey(accountId), type: 'erasureKey', accountId, key: key.toString('base64'), createdAt: now.toISOString() },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return key;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const winner = await this.getKey(accountId);
+      if (!winner) throw error;
+      return winner;
+    }
+  }
+
+  async getTombstone(accountId: string, contactHash: string): Promise<Tombstone | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.tombstone(accountId, contactHash), ConsistentRead: true }),
+    );
+    return Item ? toTombstone(Item) : undefined;
+  }
+
+  /** Tombstones of many contacts at once (imports check every row), by hash. */
+  async getTombstones(accountId: string, contactHashes: readonly string[]): Promise<Map<string, Tombstone>> {
+    const items = await batchGetItems(
+      this.db,
+      this.tableName,
+      contactHashes.map((hash) => keys.tombstone(accountId, hash)),
+      { consistent: true },
+    );
+    return new Map(items.map((item) => [String(item.contactHash), toTombstone(item)]));
+  }
+
+  /**
+   * Starts an erasure run. Only one run starts: the put succeeds when there is no tombstone or the
+   * previous run is complete (and still the one the caller saw); otherwise the caller re-reads.
+   */
+  async start(accountId: string, tombstone: Tombstone & { contact: string }, previousReceiptId: string | undefined): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.tombstone(accountId, tombstone.contactHash), type: 'tombstone', accountId, ...tombstone },
+          ConditionExpression:
+            previousReceiptId === undefined ? 'attribute_not_exists(pk)' : '#status = :complete AND receiptId = :previous',
+          ...(previousReceiptId === undefined
+            ? {}
+            : { ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':complete': 'complete', ':previous': previousReceiptId } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** One worker per run: a lease with an expiry, so a crashed worker's run is picked up later. */
+  async acquireLease(accountId: string, contactHash: string, receiptId: string, owner: string, untilMs: number, nowMs: number): Promise<boolean> {
+    return this.conditionalUpdate({
+      Key: keys.tombstone(accountId, contactHash),
+      UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+      ConditionExpression:
+        'receiptId = :receipt AND #status = :running AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':owner': owner, ':until': untilMs, ':receipt': receiptId, ':running': 'in_progress', ':now': nowMs },
+    });
+  }
+
+  /** Records the counts of a page before its items are deleted (see eraseContact). */
+  async recordCounted(
+    accountId: string,
+    contactHash: string,
+    owner: string,
+    progress: { deleted: KindCounts; countedThroughSk: string; leaseUntil: number },
+  ): Promise<boolean> {
+    return this.conditionalUpdate({
+      Key: keys.tombstone(accountId, contactHash),
+      UpdateExpression: 'SET deleted = :deleted, countedThroughSk = :sk, leaseUntil = :until',
+      ConditionExpression: 'leaseOwner = :owner',
+      ExpressionAttributeValues: { ':deleted': progress.deleted, ':sk': progress.countedThroughSk, ':until': progress.leaseUntil, ':owner': owner },
+    });
+  }
+
+  /** Frees the lease of a run stopped by its deadline, so the next call continues at once. */
+  async releaseLease(accountId: string, contactHash: string, owner: string): Promise<void> {
+    await this.conditionalUpdate({
+      Key: keys.tombstone(accountId, contactHash),
+      UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
+      ConditionExpression: 'leaseOwner = :owner',
+      ExpressionAttributeValues: { ':owner': owner },
+    });
+  }
+
+  /** The run is over: the address and the progress bookkeeping go, the hash and receipt stay. */
+  async complete(accountId: string, contactHash: string, owner: string, completedAt: string): Promise<boolean> {
+    return this.conditionalUpdate({
+      Key: keys.tombstone(accountId, contactHash),
+      UpdateExpression: 'SET #status = :complete, completedAt = :at REMOVE contact, countedThroughSk, leaseOwner, leaseUntil',
+      ConditionExpression: 'leaseOwner = :owner',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':complete': 'complete', ':at': completedAt, ':owner': owner },
+    });
+  }
+
+  private async conditionalUpdate(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>): Promise<boolean> {
+    try {
+      await this.db.send(new UpdateCommand({ TableName: this.tableName, ...input }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
+
+function toTombstone(item: Record<string, unknown>): Tombstone {
+  return {
+    contactHash: String(item.contactHash),
+    erasedAt: String(item.erasedAt),
+    receiptId: String(item.receiptId),
+    status: item.status === 'in_progress' ? 'in_progress' : 'complete',
+    ...(typeof item.completedAt === 'string' ? { completedAt: item.completedAt } : {}),
+    deleted: (item.deleted ?? {}) as KindCounts,
+    ...(typeof item.contact === 'string' ? { contact: item.contact } : {}),
+    ...(typeof item.countedThroughSk === 'string' ? { countedThroughSk: item.countedThroughSk } : {}),
+  };
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import type { RetentionOverride } from '../retention/retention-policy.ts';
+
+const attributeName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'attribute names are 1-64 letters, digits, _ . -');
+const attributeValue = z.union([z.string().max(1000), z.number().finite(), z.boolean()]);
+
+/** PUT /v1/contacts/{contact}: the editable part of a profile, replaced as a whole (null or absent clears a field). */
+export const profileInputSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200).nullable().optional(),
+  externalId: z.string().trim().min(1).max(200).nullable().optional(),
+  attributes: z
+    .record(attributeName, attributeValue)
+    .refine((value) => Object.keys(value).length <= 50, 'at most 50 custom attributes')
+    .optional(),
+});
+export type ProfileInput = z.infer<typeof profileInputSchema>;
+
+export type AttributeValue = z.infer<typeof attributeValue>;
+
+/** What optgate keeps about a contact besides consent: written when the contact first appears. */
+export interface ContactProfile {
+  contact: string;
+  name?: string;
+  externalId?: string;
+  attributes: Record<string, AttributeValue>;
+  /** Per-contact retention override; absent parts follow the account settings. */
+  retention?: RetentionOverride;
+  createdAt: string;
+  /** Last change of name / externalId / attributes / retention through the API. */
+  updatedAt?: string;
+  /** Last activity of the contact (consent change, inbound message, profile change). */
+  lastActivityAt: string;
+  /** Epoch seconds. */
+  expiresAt?: number;
+}

@@ -1,0 +1,285 @@
+import type { RecordConsentChangeDeps } from './record-consent-change.ts';
+import { createHash } from 'node:crypto';
+import { monotonicFactory } from 'ulid';
+import { ConsentStore, type ConsentWrite } from '../adapters/dynamodb/consent-store.ts';
+import type { DataStores } from '../adapters/dynamodb/data-stores.ts';
+import type { Channel } from '../domain/channels.ts';
+import { applyConsentEvent, type ConsentEffect } from '../domain/consent/apply-consent-event.ts';
+import type { ConsentChange, ConsentRecord } from '../domain/consent/consent-record.ts';
+import { isRowError, parseConsentCsv, validateImportRow, type ImportRow, type RowError } from '../domain/imports/consent-csv.ts';
+import { ValidationError } from '../domain/errors.ts';
+import { contactErasureHash } from '../domain/retention/erasure-hash.ts';
+import { effectiveDataRetention, expiresAtAfter } from '../domain/retention/retention-policy.ts';
+import { mapConcurrent } from '../concurrency/map-concurrent.ts';
+import { consentAuditEvent, recordConsentChange } from './record-consent-change.ts';
+
+/** One request carries at most this many rows; the CLI sends files in chunks below it. */
+export const MAX_IMPORT_ROWS = 5000;
+/** Contacts applied one row at a time (too many rows for one transaction) run this many at once. */
+const ROW_CONCURRENCY = 16;
+/** DynamoDB's TransactWriteItems limits: 100 items, 4 MB. */
+const MAX_TRANSACTION_ITEMS = 100;
+const MAX_TRANSACTION_BYTES = 3 * 1024 * 1024;
+/** Packed transactions in flight at once. */
+const TRANSACTION_CONCURRENCY = 8;
+// Monotonic: the rows of one request share a millisecond and keep their order.
+const nextEventId = monotonicFactory();
+/** Idempotency markers of import rows use this provider name (sort key INBOUND#import#{batchId}:{line}). */
+export const IMPORT_PROVIDER = 'import';
+
+export interface ImportResult {
+  batchId: string;
+  rows: number;
+  /** Rows that changed the status, confirmed it with a newer time, or arrived older than the state (audited only). */
+  applied: Record<ConsentEffect, number>;
+  /** Rows of this batch applied before (same batch id and line): nothing changed. */
+  duplicates: number;
+  rejected: RowError[];
+  /**
+   * False when the request's time ran out before every row was applied: send the same chunk again
+   * (rows already applied come back as duplicates, the rest are applied).
+   */
+  complete: boolean;
+}
+
+export type ImportDeps = Pick<DataStores, 'accountStore' | 'lineStore' | 'consentStore' | 'erasureStore'> &
+  Pick<RecordConsentChangeDeps, 'statsStore' | 'consentEvents'> & {
+  now: () => Date;
+  realNowMs: () => number;
+};
+
+const BATCH_ID_PATTERN = /^[A-Za-z0-9_-]{8,80}$/;
+
+/** A batch id derived from the content, so the same file always gets the same id (and re-running it changes nothing). */
+export function batchIdFor(content: string | Buffer): string {
+  return `imp_${createHash('sha256').update(content).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * Applies a CSV of consent changes (the whole file, or one chunk of it that starts with the header).
+ * Each row is validated and reported by its line number in the file; valid rows go through the same
+ * path as every other consent change (ordering by occurredAt, audit event, profile, retention) with
+ * the batch id and line as evidence and as idempotency key: the same file imported again changes
+ * nothing. Rows for an erased contact are rejected unless they are an opt-in given after the
+ * erasure (the person came back); anything else would silently re-create what was erased.
+ */
+export async function importConsentCsv(
+  deps: ImportDeps,
+  input: { accountId: string; keyId: string; csv: string; batchId?: string; firstLine?: number; deadlineMs?: number },
+): Promise<ImportResult> {
+  const timeLeft = () => input.deadlineMs === undefined || deps.realNowMs() < input.deadlineMs;
+  let complete = true;
+  const batchId = input.batchId ?? batchIdFor(input.csv);
+  if (!BATCH_ID_PATTERN.test(batchId)) throw new ValidationError('batchId must be 8-80 letters, digits, _ or -');
+  const { header, records } = parseConsentCsv(input.csv, input.firstLine);
+  if (records.length > MAX_IMPORT_ROWS) {
+    throw new ValidationError(`At most ${MAX_IMPORT_ROWS} rows per request: send larger files in chunks (the CLI does)`);
+  }
+  const now = deps.now();
+  const [lines, settings] = await Promise.all([deps.lineStore.listLines(input.accountId), deps.accountStore.getSettings(input.accountId)]);
+  const context = { lines: new Map<string, Channel>(lines.map((line) => [line.lineId, line.channel])), nowMs: now.getTime(), batchId };
+  const rejected: RowError[] = [];
+  let valid: ImportRow[] = [];
+  for (const record of records) {
+    const row = validateImportRow(header, record, context);
+    if (isRowError(row)) rejected.push(row);
+    else valid.push({ ...row, evidence: { ...row.evidence, apiKeyId: input.keyId } });
+  }
+
+  valid = await rejectErased(deps, input.accountId, valid, rejected);
+  const applied: Record<ConsentEffect, number> = { changed: 0, confirmed: 0, superseded: 0 };
+  const counts = { duplicates: 0 };
+  const state = await deps.consentStore.prefetch(
+    input.accountId,
+    {
+      markers: valid.map((row) => ({ contact: row.contact, provider: IMPORT_PROVIDER, messageId: markerId(batchId, row.line) })),
+      records: valid.map((row) => ({ contact: row.contact, channel: row.channel, scope: row.scope })),
+      contacts: [...new Set(valid.map((row) => row.contact))],
+    },
+    now.getTime(),
+  );
+  const fresh = valid.filter((row) => !state.markers.has(ConsentStore.markerRef(input.accountId, row.contact, IMPORT_PROVIDER, markerId(batchId, row.line))));
+  counts.duplicates += valid.length - fresh.length;
+
+  // One plan per contact (its rows in file order); plans are packed into transactions of up to 100 items.
+  const byContact = new Map<string, ImportRow[]>();
+  for (const row of fresh) {
+    const rows = byContact.get(row.contact);
+    if (rows) rows.push(row);
+    else byContact.set(row.contact, [row]);
+  }
+  const plans = [...byContact.entries()].map(([contact, rows]) =>
+    planContact({ accountId: input.accountId, batchId, contact, rows, state, dataMonths: settings.retention.dataMonths, now }),
+  );
+  const packed: ContactPlan[][] = [];
+  const oneByOne: ContactPlan[] = [];
+  let current: ContactPlan[] = [];
+  let items = 0;
+  let bytes = 0;
+  for (const plan of plans) {
+    if (plan.items > MAX_TRANSACTION_ITEMS || plan.bytes > MAX_TRANSACTION_BYTES) {
+      oneByOne.push(plan);
+      continue;
+    }
+    if (items + plan.items > MAX_TRANSACTION_ITEMS || bytes + plan.bytes > MAX_TRANSACTION_BYTES) {
+      packed.push(current);
+      current = [];
+      items = 0;
+      bytes = 0;
+    }
+    current.push(plan);
+    items += plan.items;
+    bytes += plan.bytes;
+  }
+  if (current.length > 0) packed.push(current);
+
+  const count = (effects: ConsentEffect[]) => {
+    for (const effect of effects) applied[effect] += 1;
+  };
+  const applyOneByOne = async (plan: ContactPlan) => {
+    for (const row of plan.rows) {
+      const result = await applyRow(deps, input.accountId, batchId, row, settings.retention.dataMonths);
+      if (result === 'duplicate') counts.duplicates += 1;
+      else applied[result] += 1;
+    }
+  };
+  await mapConcurrent(packed, TRANSACTION_CONCURRENCY, async (group) => {
+    if (!timeLeft()) {
+      complete = false;
+      return;
+    }
+    if (await deps.consentStore.commitMany(group.flatMap((plan) => plan.writes))) {
+      for (const plan of group) count(plan.effects);
+      return;
+    }
+    // Something changed since the prefetch (a concurrent write or import): redo these rows one by one, re-reading.
+    for (const plan of group) await applyOneByOne(plan);
+  });
+  await mapConcurrent(oneByOne, ROW_CONCURRENCY, async (plan) => {
+    if (timeLeft()) await applyOneByOne(plan);
+    else complete = false;
+  });
+
+  rejected.sort((a, b) => a.line - b.line);
+  return { batchId, rows: records.length, applied, duplicates: counts.duplicates, rejected, complete };
+}
+
+interface ContactPlan {
+  rows: ImportRow[];
+  writes: ConsentWrite[];
+  effects: ConsentEffect[];
+  items: number;
+  /** A rough size of what the transaction will carry (DynamoDB caps one at 4 MB). */
+  bytes: number;
+}
+
+/**
+ * Decides a contact's rows in memory, in file order, from the prefetched state (the same pure
+ * decision as every consent change: ordering by occurredAt), and lays out its writes: a marker and
+ * an audit event per row, the final state of each scope (conditional on the version read), and
+ * one profile touch.
+ */
+function planContact(input: {
+  accountId: string;
+  batchId: string;
+  contact: string;
+  rows: ImportRow[];
+  state: Awaited<ReturnType<ConsentStore['prefetch']>>;
+  dataMonths: number;
+  now: Date;
+}): ContactPlan {
+  const { accountId, contact, rows, state, now } = input;
+  const recordedAt = now.toISOString();
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const retention = state.contacts.get(contact) ?? { live: false };
+  const expiresAt = expiresAtAfter(recordedAt, effectiveDataRetention(input.dataMonths, retention.override));
+  const scopes = new Map<string, { current: ConsentRecord | undefined; readVersion: number | undefined; lastWrite?: ConsentWrite }>();
+  const writes: ConsentWrite[] = [];
+  const effects: ConsentEffect[] = [];
+  for (const row of rows) {
+    const scopeKey = `${row.channel}#${row.scope}`;
+    let scope = scopes.get(scopeKey);
+    if (!scope) {
+      const stored = state.records.get(ConsentStore.recordRef(accountId, contact, row.channel, row.scope));
+      scope = { current: stored, readVersion: stored?.version };
+      scopes.set(scopeKey, scope);
+    }
+    const change = changeOf(row);
+    const decision = applyConsentEvent(scope.current, change);
+    const eventId = nextEventId(now.getTime());
+    const write: ConsentWrite = {
+      accountId,
+      contact,
+      event: consentAuditEvent(change, decision, eventId, recordedAt),
+      marker: { provider: IMPORT_PROVIDER, providerMessageId: markerId(input.batchId, row.line), eventId, receivedAt: recordedAt, replyState: 'none' },
+      expiresAt,
+      nowSeconds,
+      activityAt: recordedAt,
+    };
+    writes.push(write);
+    effects.push(decision.effect);
+    if (decision.next) {
+      scope.current = { ...decision.next, eventId, updatedAt: recordedAt };
+      scope.lastWrite = write;
+    }
+  }
+  // Only the last state of each scope is stored; the version condition is the one read.
+  const consentKeys: string[] = [];
+  for (const [scopeKey, scope] of scopes) {
+    if (!scope.lastWrite || !scope.current) continue;
+    scope.lastWrite.record = { next: scope.current, expectedVersion: scope.readVersion };
+    consentKeys.push(scopeKey);
+  }
+  const last = writes.at(-1);
+  if (last) last.profile = { live: retention.live, consentKeys };
+  return {
+    rows,
+    writes,
+    effects,
+    items: writes.reduce((sum, write) => sum + ConsentStore.itemCount(write), 0),
+    bytes: writes.reduce((sum, write) => sum + JSON.stringify(write).length * 2, 0),
+  };
+}
+
+function changeOf(row: ImportRow): ConsentChange {
+  return { contact: row.contact, channel: row.channel, scope: row.scope, status: row.status, occurredAt: row.occurredAt, source: row.source, evidence: row.evidence };
+}
+
+/** The one-row path (re-reads everything, retries conflicts): for rows a packed transaction could not take. */
+async function applyRow(deps: ImportDeps, accountId: string, batchId: string, row: ImportRow, dataMonths: number): Promise<ConsentEffect | 'duplicate'> {
+  const result = await recordConsentChange(deps, {
+    accountId,
+    retentionMonths: dataMonths,
+    change: changeOf(row),
+    idempotency: {
+      provider: IMPORT_PROVIDER,
+      providerMessageId: markerId(batchId, row.line),
+      marker: () => ({ receivedAt: deps.now().toISOString(), replyState: 'none' }),
+    },
+  });
+  return result.duplicate ? 'duplicate' : result.decision.effect;
+}
+
+function markerId(batchId: string, line: number): string {
+  return `${batchId}:${line}`;
+}
+
+async function rejectErased(deps: ImportDeps, accountId: string, rows: ImportRow[], rejected: RowError[]): Promise<ImportRow[]> {
+  if (rows.length === 0) return rows;
+  const key = await deps.erasureStore.getKey(accountId);
+  if (!key) return rows;
+  const hashes = new Map(rows.map((row) => [row.contact, contactErasureHash(key, row.contact)]));
+  const tombstones = await deps.erasureStore.getTombstones(accountId, [...new Set(hashes.values())]);
+  if (tombstones.size === 0) return rows;
+  return rows.filter((row) => {
+    const tombstone = tombstones.get(hashes.get(row.contact) ?? '');
+    if (!tombstone) return true;
+    if (row.status === 'opted_in' && Date.parse(row.occurredAt) > Date.parse(tombstone.erasedAt)) return true;
+    rejected.push({
+      line: row.line,
+      code: 'contact_erased',
+      message: `this contact was erased on ${tombstone.erasedAt}; only an opt-in given after that can be imported`,
+    });
+    return false;
+  });
+}
