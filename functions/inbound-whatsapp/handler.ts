@@ -3,11 +3,12 @@ import { createDocumentClient } from '../../shared/adapters/dynamodb/document-cl
 import type { LineRoute } from '../../shared/adapters/dynamodb/line-store.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
 import { createFetchHttpClient } from '../../shared/adapters/http/http-client.ts';
-import { WhatsAppCloudApi } from '../../shared/adapters/whatsapp/whatsapp-cloud-api.ts';
+import { WhatsAppCloudApi, WhatsAppSendError } from '../../shared/adapters/whatsapp/whatsapp-cloud-api.ts';
 import { verifyWhatsAppSignature } from '../../shared/adapters/whatsapp/whatsapp-signature.ts';
 import { phoneNumberIdsOf, whatsAppUpdatesOf } from '../../shared/adapters/whatsapp/whatsapp-webhook.ts';
 import { loadWhatsAppConfig } from '../../shared/config/provider-config.ts';
 import { loadServiceConfig } from '../../shared/config/service-config.ts';
+import { maskContact } from '../../shared/domain/contact-address.ts';
 import {
   ForbiddenError,
   InvalidSignatureError,
@@ -103,7 +104,18 @@ async function notification(event: HttpEvent): Promise<HttpResult> {
       ...stores,
       now: () => new Date(),
       sendReply: async ({ route, phoneNumberId, to, body: replyText }) => {
-        await cloudApi.sendText({ phoneNumberId, accessToken: route.credentials.accessToken ?? '', to, body: replyText });
+        try {
+          await cloudApi.sendText({ phoneNumberId, accessToken: route.credentials.accessToken ?? '', to, body: replyText });
+          return 'sent';
+        } catch (error) {
+          // A 4xx (bad token, recipient that cannot receive it) will fail the same way on every
+          // redelivery: log it for the operator and acknowledge, rather than have Meta retry for days.
+          if (error instanceof WhatsAppSendError && error.status !== undefined && error.status < 500 && error.status !== 408 && error.status !== 429) {
+            logger.error('WhatsApp reply refused by the Cloud API', { status: error.status, line: maskContact(route.address) });
+            return 'rejected';
+          }
+          throw error;
+        }
       },
     },
     { routes, updates: whatsAppUpdatesOf(json, new Set(routes.keys())) },

@@ -14,7 +14,8 @@ const MESSAGES_PATH = /^\/v[\d.]+\/(\d{1,32})\/messages$/;
  * Stands in for the WhatsApp Cloud API's send-message endpoint
  * (`POST /{version}/{phone-number-id}/messages`, Bearer token, JSON text message) so the function's
  * real HTTP client works unchanged locally; what it "sent" is listed at GET /local/sent-whatsapp.
- * `failNext(n)` makes the next n sends answer 503, as an outage would.
+ * `failNext(n)` makes the next n sends answer 503, as an outage would; a token starting with
+ * `expired` is refused with 401, as Meta refuses an expired one.
  */
 export function createFakeWhatsAppCloudApi() {
   const sent: SentWhatsApp[] = [];
@@ -27,7 +28,10 @@ export function createFakeWhatsAppCloudApi() {
     handle(path: string, authorization: string | undefined, body: string): { status: number; body: unknown } {
       const match = MESSAGES_PATH.exec(path);
       if (!match?.[1]) return { status: 404, body: { error: { message: `Unknown path ${path}`, code: 100 } } };
-      if (!/^Bearer \S+$/.test(authorization ?? '')) return { status: 401, body: { error: { message: 'Invalid OAuth access token', code: 190 } } };
+      // Like Meta, refuses a missing or expired token (locally: any token starting with "expired").
+      if (!/^Bearer \S+$/.test(authorization ?? '') || /^Bearer expired/.test(authorization ?? '')) {
+        return { status: 401, body: { error: { message: 'Invalid OAuth access token', code: 190 } } };
+      }
       if (failures > 0) {
         failures -= 1;
         return { status: 503, body: { error: { message: 'Service temporarily unavailable', code: 2 } } };

@@ -6,14 +6,20 @@ import { recordProviderConsent } from './record-provider-consent.ts';
 
 export const WHATSAPP_PROVIDER = 'meta';
 
-/** Sends one keyword reply through the Cloud API; throws when the API did not accept it. */
-export type WhatsAppReplySender = (reply: { route: LineRoute; phoneNumberId: string; to: string; body: string }) => Promise<void>;
+/**
+ * Sends one keyword reply through the Cloud API. `rejected`: the API refused it for good (a bad
+ * access token, a number that cannot receive it), which no redelivery can fix. Throws when it may
+ * succeed later (timeout, 5xx, throttling).
+ */
+export type WhatsAppReplySender = (reply: { route: LineRoute; phoneNumberId: string; to: string; body: string }) => Promise<'sent' | 'rejected'>;
 
 export interface WhatsAppUpdatesSummary {
   messages: number;
   duplicates: number;
   consentChanges: number;
   replies: number;
+  /** Replies the Cloud API refused for good: logged, not retried (a retry cannot fix them). */
+  repliesRejected: number;
   ignored: number;
   /** Updates that could never succeed (an address that is not a phone number): logged and dropped. */
   rejected: number;
@@ -40,7 +46,7 @@ export async function handleWhatsAppUpdates(
   deps: InboundDeps & { sendReply: WhatsAppReplySender },
   input: { routes: ReadonlyMap<string, LineRoute>; updates: readonly WhatsAppUpdate[] },
 ): Promise<WhatsAppUpdatesSummary> {
-  const summary: WhatsAppUpdatesSummary = { messages: 0, duplicates: 0, consentChanges: 0, replies: 0, ignored: 0, rejected: 0 };
+  const summary: WhatsAppUpdatesSummary = { messages: 0, duplicates: 0, consentChanges: 0, replies: 0, repliesRejected: 0, ignored: 0, rejected: 0 };
   const replies: { route: LineRoute; phoneNumberId: string; to: string; body: string; wamid: string }[] = [];
   const queued = new Set<string>();
 
@@ -127,12 +133,16 @@ export async function handleWhatsAppUpdates(
 
   const results = await Promise.allSettled(
     replies.map(async (reply) => {
-      await deps.sendReply(reply);
-      await deps.consentStore.markReplySent(reply.route.accountId, reply.to, WHATSAPP_PROVIDER, reply.wamid);
+      const outcome = await deps.sendReply(reply);
+      if (outcome === 'sent') await deps.consentStore.markReplySent(reply.route.accountId, reply.to, WHATSAPP_PROVIDER, reply.wamid);
+      return outcome;
     }),
   );
-  summary.replies = results.filter((result) => result.status === 'fulfilled').length;
-  const failed = results.length - summary.replies;
+  for (const result of results) {
+    if (result.status === 'fulfilled' && result.value === 'sent') summary.replies += 1;
+    if (result.status === 'fulfilled' && result.value === 'rejected') summary.repliesRejected += 1;
+  }
+  const failed = results.filter((result) => result.status === 'rejected').length;
   if (failed > 0) throw new WhatsAppRepliesFailedError(failed);
   return summary;
 }

@@ -73,6 +73,25 @@ describe('tenant isolation: account B against account A', () => {
     expect(await aState()).toEqual(before);
   });
 
+  it("lets B build no unsubscribe link for A's line, and B's key rotation leaves A's links working", async () => {
+    const emailLine = await createLine(a.apiKey, { channel: 'email', provider: 'ses', address: `news@tenant-${Date.now()}.example.com` });
+    const contact = `tenant.${Date.now()}@example.org`;
+    const forB = await api('POST', '/v1/unsubscribe-links', { key: b.apiKey, json: { line: emailLine.lineId, contact } });
+    expect(forB.status).toBe(400);
+    expect(forB.text).not.toContain(emailLine.address);
+    const forA = await api<{ url: string }>('POST', '/v1/unsubscribe-links', { key: a.apiKey, json: { line: emailLine.lineId, contact } });
+    expect((await api('POST', '/v1/unsubscribe-keys', { key: b.apiKey })).status).toBe(201);
+    const click = await api('POST', new URL(forA.body.url).pathname, {
+      body: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(click.status).toBe(200);
+    const consent = await api<{ lines: { lineId: string; status: string }[] }>('GET', `/v1/contacts/${encodeURIComponent(contact)}/consent`, { key: a.apiKey });
+    expect(consent.body.lines.find((line) => line.lineId === emailLine.lineId)?.status).toBe('opted_out');
+    const inB = await api<{ lines: unknown[] }>('GET', `/v1/contacts/${encodeURIComponent(contact)}/consent`, { key: b.apiKey });
+    expect(inB.body.lines).toEqual([]);
+  });
+
   it('covers every account route of the manifest', () => {
     // If a route is added, this list must be extended with a probe above.
     const probed = new Set([
@@ -89,6 +108,8 @@ describe('tenant isolation: account B against account A', () => {
       'PUT /v1/contacts/{contact}/consent',
       'GET /v1/contacts/{contact}/events',
       'POST /v1/consent/check',
+      'POST /v1/unsubscribe-links',
+      'POST /v1/unsubscribe-keys',
     ]);
     const accountRoutes = routeTable()
       .filter((route) => !route.isPublic && route.routeKey !== 'POST /v1/accounts')

@@ -6,11 +6,11 @@ import { consentOf, eventsOf, lineConsent } from '../support/consent.ts';
 import { delivery, epochSeconds, metaJson, phoneNumberId, postWhatsApp, sentWhatsApp, textMessage, wamid } from '../support/whatsapp.ts';
 
 /** A WhatsApp Cloud API line as a user registers it: phone number, phone_number_id and the Meta app's secrets. */
-async function registerWhatsAppLine(key: string) {
+async function registerWhatsAppLine(key: string, accessToken = `EAAG${randomBytes(24).toString('hex')}`) {
   const credentials = {
     appSecret: randomBytes(16).toString('hex'),
     verifyToken: `verify-${randomBytes(8).toString('hex')}`,
-    accessToken: `EAAG${randomBytes(24).toString('hex')}`,
+    accessToken,
   };
   const id = phoneNumberId();
   const line = await createLine(key, { channel: 'whatsapp', provider: 'meta', address: uniquePhone(), providerId: id, credentials });
@@ -160,6 +160,18 @@ describe('WhatsApp Cloud API webhook', () => {
       expect(await sentWhatsApp({ to: contact })).toHaveLength(1);
       expect(await eventsOf(key, contact)).toHaveLength(1);
     });
+  });
+
+  it('acknowledges a delivery whose reply the Cloud API refuses for good (an expired token), keeping the consent change', async () => {
+    const expired = await registerWhatsAppLine(key, 'expired-token-000');
+    const contact = uniquePhone();
+    const body = metaJson(delivery(expired.phoneNumberId, { messages: [textMessage(contact, 'STOP')] }));
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      expect((await postWhatsApp(body, { appSecret: expired.appSecret })).status).toBe(200);
+    }
+    expect((await lineConsent(key, contact, expired.lineId))?.status).toBe('opted_out');
+    expect(await sentWhatsApp({ to: contact })).toHaveLength(0);
+    expect(await eventsOf(key, contact)).toHaveLength(1);
   });
 
   describe('marketing preferences and provider feedback', () => {

@@ -160,7 +160,7 @@ export class LineStore {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.whatsappVerifyToken(sha256Hex(verifyToken), '', '').pk },
+        ExpressionAttributeValues: { ':pk': keys.whatsappVerifyTokenPartition(sha256Hex(verifyToken)) },
         Limit: 1,
       }),
     );

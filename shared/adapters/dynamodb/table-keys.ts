@@ -92,8 +92,9 @@ export const keys = {
    * it, under the token's hash, so the handshake is a Query on one partition (never a scan). Lines
    * of one Meta app share the token, hence one item per line.
    */
+  whatsappVerifyTokenPartition: (tokenSha256: string) => `VERIFY#whatsapp#${tokenSha256}`,
   whatsappVerifyToken: (tokenSha256: string, accountId: string, lineId: string) => ({
-    pk: `VERIFY#whatsapp#${tokenSha256}`,
+    pk: keys.whatsappVerifyTokenPartition(tokenSha256),
     sk: `A#${accountId}#L#${lineId}`,
   }),
   profile: (accountId: string, contact: string) => ({ pk: keys.contactPartition(accountId, contact), sk: 'PROFILE' }),
