@@ -42,6 +42,8 @@ console.log(
     `  operator key    ${stack.adminApiKey}${env.ADMIN_API_KEY ? ' (from ADMIN_API_KEY)' : ''}`,
     `  Twilio webhook  ${stack.publicBaseUrl}/webhooks/twilio`,
     `  AWS two-way SMS POST ${stack.baseUrl}/local/aws-sms  (raw two-way JSON, delivered as SNS would)`,
+    `  OpenAPI         ${stack.baseUrl}/openapi.json`,
+    `  ConsentChanged  GET ${stack.baseUrl}/local/events  ·  sent email GET ${stack.baseUrl}/local/sent-email`,
     `  outbound queue  ${stack.queueUrls.outbound}  (the gate runs on it; results on optgate-dispatch / -suppressed / -outbound-dlq)`,
     `  WhatsApp webhook ${stack.publicBaseUrl}/webhooks/whatsapp  (replies: GET ${stack.baseUrl}/local/sent-whatsapp)`,
     `  SES / SMS events POST ${stack.baseUrl}/local/ses, ${stack.baseUrl}/local/aws-sms-events  (signed as SNS would)`,

@@ -12,6 +12,7 @@ describe('tenant isolation: account B against account A', () => {
   let b: { apiKey: string };
   let aLine: { lineId: string; address: string };
   let aRuleId: string;
+  let aFormId: string;
   const aContact = uniquePhone();
   const encodedContact = encodeURIComponent(aContact);
 
@@ -23,6 +24,11 @@ describe('tenant isolation: account B against account A', () => {
     aRuleId = rule.body.ruleId;
     await postTwilio(twilioParams({ from: aContact, to: aLine.address, body: 'STOP' }));
     await api('PUT', '/v1/settings', { key: a.apiKey, json: { brandName: 'TenantA' } });
+    const form = await api<{ formId: string }>('POST', '/v1/forms', {
+      key: a.apiKey,
+      json: { channel: 'sms', line: aLine.lineId, description: 'TenantA deals', confirmationMessage: 'Yes', buttonText: 'Join' },
+    });
+    aFormId = form.body.formId;
   });
 
   const aState = async () => ({
@@ -31,6 +37,7 @@ describe('tenant isolation: account B against account A', () => {
     settings: (await api('GET', '/v1/settings', { key: a.apiKey })).text,
     consent: (await api('GET', `/v1/contacts/${encodedContact}/consent`, { key: a.apiKey })).text,
     events: (await api('GET', `/v1/contacts/${encodedContact}/events`, { key: a.apiKey })).text,
+    form: (await api('GET', `/v1/forms/${aFormId}`, { key: a.apiKey })).text,
   });
 
   it('lets B read nothing of A', async () => {
@@ -46,15 +53,19 @@ describe('tenant isolation: account B against account A', () => {
     expect(consent.body.channels.every((entry) => entry.status === 'not_defined')).toBe(true);
     const events = await api<{ events: unknown[] }>('GET', `/v1/contacts/${encodedContact}/events`, { key: b.apiKey });
     expect(events.body.events).toEqual([]);
-    // A's line and A's STOP are invisible to B's consent check: the line is unknown to B.
-    const check = await api<{ decisions: { reason: string; lineId?: string; basis: { record?: unknown } }[] }>('POST', '/v1/consent/check', {
+    const forms = await api('GET', '/v1/forms', { key: b.apiKey });
+    expect(forms.text).not.toContain(aFormId);
+    expect((await api('GET', `/v1/forms/${aFormId}`, { key: b.apiKey })).status).toBe(404);
+    expect((await api('GET', `/v1/reports/snapshot?line=${aLine.lineId}`, { key: b.apiKey })).status).toBe(400);
+    const snapshot = await api<{ rows: unknown[] }>('GET', `/v1/reports/snapshot?line=${encodeURIComponent('sms:*')}`, { key: b.apiKey });
+    expect(snapshot.body.rows).toEqual([]);
+    const report = await api<{ totals: { optOuts: number } }>('GET', '/v1/reports/opt-outs', { key: b.apiKey });
+    expect(report.body.totals.optOuts).toBe(0);
+    const check = await api<{ decisions: { reason: string }[] }>('POST', '/v1/consent/check', {
       key: b.apiKey,
       json: { items: [{ channel: 'sms', from: aLine.address, to: aContact, category: 'transactional' }] },
     });
-    expect(check.status).toBe(200);
-    expect(check.body.decisions[0]).toMatchObject({ reason: 'unknown_line' });
-    expect(check.body.decisions[0]?.lineId).toBeUndefined();
-    expect(check.body.decisions[0]?.basis.record).toBeUndefined();
+    expect(check.body.decisions.map((decision) => decision.reason)).toEqual(['unknown_line']);
   });
 
   it('lets B change nothing of A, even with A\'s ids', async () => {
@@ -65,8 +76,11 @@ describe('tenant isolation: account B against account A', () => {
       await api('DELETE', `/v1/rules/${aRuleId}`, { key: b.apiKey }),
       await api('PUT', `/v1/contacts/${encodedContact}/consent`, { key: b.apiKey, json: { channel: 'sms', line: aLine.lineId, status: 'opted_in' } }),
       await api('POST', '/v1/rules', { key: b.apiKey, json: { keyword: 'X', action: 'opt_out', lineId: aLine.lineId } }),
+      await api('PUT', `/v1/forms/${aFormId}`, { key: b.apiKey, json: { channel: 'sms', description: 'Hijack', confirmationMessage: 'x', buttonText: 'x' } }),
+      await api('DELETE', `/v1/forms/${aFormId}`, { key: b.apiKey }),
+      await api('POST', '/v1/forms', { key: b.apiKey, json: { channel: 'sms', line: aLine.lineId, description: 'd', confirmationMessage: 'c', buttonText: 'b' } }),
     ];
-    expect(attempts.map((response) => response.status)).toEqual([404, 404, 404, 400, 400]);
+    expect(attempts.map((response) => response.status)).toEqual([404, 404, 404, 400, 400, 404, 404, 400]);
     for (const response of attempts) expect(response.text).not.toContain(aLine.address);
     // B may record consent for the same person in its own account; that must not touch A's record.
     await api('PUT', `/v1/contacts/${encodedContact}/consent`, { key: b.apiKey, json: { channel: 'sms', status: 'opted_in' } });
@@ -110,6 +124,14 @@ describe('tenant isolation: account B against account A', () => {
       'POST /v1/consent/check',
       'POST /v1/unsubscribe-links',
       'POST /v1/unsubscribe-keys',
+      'POST /v1/forms',
+      'GET /v1/forms',
+      'GET /v1/forms/{formId}',
+      'PUT /v1/forms/{formId}',
+      'DELETE /v1/forms/{formId}',
+      'GET /v1/reports/snapshot',
+      'GET /v1/reports/opt-outs',
+      'POST /v1/consent/check',
     ]);
     const accountRoutes = routeTable()
       .filter((route) => !route.isPublic && route.routeKey !== 'POST /v1/accounts')
