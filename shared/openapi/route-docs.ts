@@ -10,6 +10,9 @@ import { snapshotQuerySchema } from '../use-cases/get-consent-snapshot.ts';
 import { optOutReportQuerySchema } from '../use-cases/get-opt-out-report.ts';
 import { consentCheckSchema } from '../use-cases/check-consent.ts';
 import { setConsentSchema } from '../use-cases/set-contact-consent.ts';
+import { unsubscribeLinkInputSchema } from '../use-cases/create-unsubscribe-link.ts';
+import { profileInputSchema } from '../domain/contacts/contact-profile.ts';
+import { retentionOverrideSchema } from '../domain/retention/retention-policy.ts';
 import { webFormSubmissionSchema } from '../use-cases/submit-web-form.ts';
 
 export type RouteAuth = 'account' | 'operator' | 'public';
@@ -80,4 +83,22 @@ export const ROUTE_DOCS: Partial<Record<RouteKey, RouteDoc>> = {
   'POST /forms/{formId}': { summary: 'Submit the opt-in form', tag: 'Public forms', auth: 'public', pathParameters: { formId: 'Form id' }, body: { schema: webFormSubmissionSchema, mediaType: 'application/x-www-form-urlencoded' }, responses: { ...ok('Subscribed, or check your inbox (double opt-in)', HTML_MEDIA), '400': { description: 'The page again with what to fix', mediaType: HTML_MEDIA }, '429': { description: 'Too many attempts', mediaType: HTML_MEDIA } } },
   'GET /forms/{formId}/confirm/{token}': { summary: 'Double opt-in link: shows a confirm button (changes nothing)', tag: 'Public forms', auth: 'public', pathParameters: { formId: 'Form id', token: 'Sealed confirmation token from the email' }, responses: { ...ok('Confirm page', HTML_MEDIA), '400': { description: 'Expired or invalid link', mediaType: HTML_MEDIA } } },
   'POST /forms/{formId}/confirm/{token}': { summary: 'Double opt-in: confirm; consent starts now', tag: 'Public forms', auth: 'public', pathParameters: { formId: 'Form id', token: 'Sealed confirmation token from the email' }, responses: { ...ok('Confirmed', HTML_MEDIA), '400': { description: 'Expired or invalid link', mediaType: HTML_MEDIA } } },
+
+  'POST /v1/unsubscribe-links': { summary: 'Build RFC 8058 one-click unsubscribe headers for a message', description: 'Returns `List-Unsubscribe` (signed opaque link and mailto) and `List-Unsubscribe-Post` for (line, contact, campaign).', tag: 'Email', auth: 'account', body: { schema: unsubscribeLinkInputSchema, mediaType: JSON_MEDIA }, responses: ok('The two headers') },
+  'POST /v1/unsubscribe-keys': { summary: 'Rotate the key that signs unsubscribe links (old links keep working)', tag: 'Email', auth: 'account', responses: created('The new key id') },
+
+  'GET /v1/contacts': { summary: 'List contact profiles by address prefix', description: 'Query `prefix`, `limit`, `cursor`; served from the byContact index.', tag: 'Contacts', auth: 'account', responses: ok('A page of profiles and the next cursor') },
+  'GET /v1/contacts/{contact}': { summary: 'Read a contact profile', tag: 'Contacts', auth: 'account', pathParameters: CONTACT, responses: ok('The profile') },
+  'PUT /v1/contacts/{contact}': { summary: 'Create or replace a contact profile (name, external id, custom attributes)', tag: 'Contacts', auth: 'account', pathParameters: CONTACT, body: { schema: profileInputSchema, mediaType: JSON_MEDIA }, responses: ok('The profile') },
+  'DELETE /v1/contacts/{contact}': { summary: 'Erase a contact (right to be forgotten)', description: 'Deletes every item of the contact in the account, keeps only a keyed hash as a suppression tombstone, and returns a receipt.', tag: 'Contacts', auth: 'account', pathParameters: CONTACT, responses: ok('The erasure receipt') },
+  'PUT /v1/contacts/{contact}/retention': { summary: 'Override data and message-history retention for one contact', tag: 'Contacts', auth: 'account', pathParameters: CONTACT, body: { schema: retentionOverrideSchema, mediaType: JSON_MEDIA }, responses: ok('The override, re-applied to existing items in the background') },
+  'GET /v1/contacts/{contact}/export': { summary: 'Subject access export: everything held about the contact', tag: 'Contacts', auth: 'account', pathParameters: CONTACT, responses: { ...ok('One JSON document'), '404': { description: 'Nothing held (or erased)', mediaType: JSON_MEDIA } } },
+  'POST /v1/imports': { summary: 'Import consent from CSV', description: 'Body `text/csv` (contact,channel,line,status,occurredAt,source,evidence…); rows with errors are reported by line number and skipped; re-running a file changes nothing.', tag: 'Contacts', auth: 'account', responses: ok('Counts and the rows with errors') },
+  'GET /v1/exports/consent': { summary: "Export the account's consent as CSV, page by page", tag: 'Contacts', auth: 'account', responses: ok('A CSV page', 'text/csv') },
+
+  'GET /webhooks/whatsapp': { summary: 'Meta webhook verification handshake', description: '`hub.mode=subscribe` and the line\'s `hub.verify_token` answer `hub.challenge` as plain text; otherwise 403.', tag: 'Webhooks', auth: 'public', responses: { ...ok('The challenge', 'text/plain'), '403': { description: 'Unknown verify token', mediaType: JSON_MEDIA } } },
+  'POST /webhooks/whatsapp': { summary: 'Meta WhatsApp Cloud API webhook', description: 'Signed with X-Hub-Signature-256 over the raw body; messages, marketing preferences and statuses.', tag: 'Webhooks', auth: 'public', responses: ok('Acknowledged') },
+  'POST /webhooks/twilio/status': { summary: 'Twilio message status callback', description: 'Signed like every Twilio webhook; ErrorCode 21610 records an opt-out (source provider).', tag: 'Webhooks', auth: 'public', responses: ok('Acknowledged', 'text/xml') },
+  'GET /unsubscribe/{token}': { summary: 'Unsubscribe page with a confirm button (never unsubscribes by itself)', tag: 'Email', auth: 'public', pathParameters: { token: 'Signed unsubscribe token' }, responses: ok('The page', HTML_MEDIA) },
+  'POST /unsubscribe/{token}': { summary: 'One-click unsubscribe (RFC 8058): `List-Unsubscribe=One-Click`', tag: 'Email', auth: 'public', pathParameters: { token: 'Signed unsubscribe token' }, responses: ok('Unsubscribed; no redirect', HTML_MEDIA) },
 };
