@@ -7,6 +7,12 @@ import { postTwilio, TWILIO_AUTH_TOKEN, twilioParams } from '../support/twilio.t
  * Account B holds a valid key and knows A's ids (line, rule, contact): every account route must
  * still answer only with B's own data, and change nothing of A's.
  */
+/** A subject access export, minus the moment it was made. */
+function withoutExportTime(exportJson: string): unknown {
+  const { exportedAt: _exportedAt, ...rest } = JSON.parse(exportJson) as Record<string, unknown>;
+  return rest;
+}
+
 describe('tenant isolation: account B against account A', () => {
   let a: { apiKey: string };
   let b: { apiKey: string };
@@ -31,12 +37,12 @@ describe('tenant isolation: account B against account A', () => {
     aFormId = form.body.formId;
   });
 
-  const aState = async () => ({
+  const aState = async (contactPath = encodedContact) => ({
     lines: (await api('GET', '/v1/lines', { key: a.apiKey })).text,
     rules: (await api('GET', '/v1/rules', { key: a.apiKey })).text,
     settings: (await api('GET', '/v1/settings', { key: a.apiKey })).text,
-    consent: (await api('GET', `/v1/contacts/${encodedContact}/consent`, { key: a.apiKey })).text,
-    events: (await api('GET', `/v1/contacts/${encodedContact}/events`, { key: a.apiKey })).text,
+    consent: (await api('GET', `/v1/contacts/${contactPath}/consent`, { key: a.apiKey })).text,
+    events: (await api('GET', `/v1/contacts/${contactPath}/events`, { key: a.apiKey })).text,
     form: (await api('GET', `/v1/forms/${aFormId}`, { key: a.apiKey })).text,
   });
 
@@ -106,6 +112,56 @@ describe('tenant isolation: account B against account A', () => {
     expect(inB.body.lines).toEqual([]);
   });
 
+  it("lets B see, export, erase or re-time none of A's contact data, and import nothing onto A's lines", async () => {
+    // A contact only A knows (the earlier test let B record the shared one in B's own account).
+    const aContact = uniquePhone();
+    const encodedContact = encodeURIComponent(aContact);
+    await postTwilio(twilioParams({ from: aContact, to: aLine.address, body: 'STOP' }));
+    const before = {
+      ...(await aState(encodedContact)),
+      profile: (await api('GET', `/v1/contacts/${encodedContact}`, { key: a.apiKey })).text,
+      exported: withoutExportTime((await api('GET', `/v1/contacts/${encodedContact}/export`, { key: a.apiKey })).text),
+      consentCsv: (await api('GET', '/v1/exports/consent', { key: a.apiKey })).text,
+    };
+    expect(before.consentCsv).toContain(aContact);
+
+    const listed = await api('GET', `/v1/contacts?prefix=${encodeURIComponent(aContact)}`, { key: b.apiKey });
+    expect(listed.status).toBe(200);
+    expect(listed.text).not.toContain(aContact);
+    expect((await api('GET', `/v1/contacts/${encodedContact}`, { key: b.apiKey })).status).toBe(404);
+    const exported = await api('GET', `/v1/contacts/${encodedContact}/export`, { key: b.apiKey });
+    expect(exported.status).toBe(404);
+    expect(exported.text).not.toContain(aLine.lineId);
+    const consentCsv = await api('GET', '/v1/exports/consent', { key: b.apiKey });
+    expect(consentCsv.status).toBe(200);
+    expect(consentCsv.text).not.toContain(aContact);
+    expect(consentCsv.text).not.toContain(aLine.lineId);
+
+    // B's writes under A's contact and line ids land in B's account or are refused, never in A's.
+    const profile = await api('PUT', `/v1/contacts/${encodedContact}`, { key: b.apiKey, json: { name: 'Hijacked' } });
+    expect(profile.text).not.toContain(aLine.lineId);
+    const retention = await api('PUT', `/v1/contacts/${encodedContact}/retention`, { key: b.apiKey, json: { data: { days: 1 }, messageHistory: { days: 1 } } });
+    expect(retention.text).not.toContain(aLine.lineId);
+    const erased = await api<{ totalDeleted: number }>('DELETE', `/v1/contacts/${encodedContact}`, { key: b.apiKey });
+    expect(erased.status).toBe(200);
+    expect(erased.text).not.toContain(aLine.lineId);
+    const imported = await api<{ rejected: { line: number }[] }>('POST', '/v1/imports', {
+      key: b.apiKey,
+      body: `contact,channel,line,status,occurredAt\n${aContact},sms,${aLine.lineId},opted_in,2030-01-01T00:00:00Z\n`,
+      headers: { 'content-type': 'text/csv' },
+    });
+    expect(imported.status).toBe(200);
+    expect(imported.body.rejected.map((row) => row.line)).toEqual([2]);
+    expect(imported.text).not.toContain(aLine.address);
+
+    expect({
+      ...(await aState(encodedContact)),
+      profile: (await api('GET', `/v1/contacts/${encodedContact}`, { key: a.apiKey })).text,
+      exported: withoutExportTime((await api('GET', `/v1/contacts/${encodedContact}/export`, { key: a.apiKey })).text),
+      consentCsv: (await api('GET', '/v1/exports/consent', { key: a.apiKey })).text,
+    }).toEqual(before);
+  });
+
   it('covers every account route of the manifest', () => {
     // If a route is added, this list must be extended with a probe above.
     const probed = new Set([
@@ -131,7 +187,14 @@ describe('tenant isolation: account B against account A', () => {
       'DELETE /v1/forms/{formId}',
       'GET /v1/reports/snapshot',
       'GET /v1/reports/opt-outs',
-      'POST /v1/consent/check',
+      'GET /v1/contacts',
+      'GET /v1/contacts/{contact}',
+      'PUT /v1/contacts/{contact}',
+      'DELETE /v1/contacts/{contact}',
+      'PUT /v1/contacts/{contact}/retention',
+      'GET /v1/contacts/{contact}/export',
+      'POST /v1/imports',
+      'GET /v1/exports/consent',
     ]);
     const accountRoutes = routeTable()
       .filter((route) => !route.isPublic && route.routeKey !== 'POST /v1/accounts')
