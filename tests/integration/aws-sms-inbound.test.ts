@@ -20,8 +20,9 @@ function twoWaySms(fields: { from: string; to: string; body: string; id?: string
   });
 }
 
-async function deliver(message: string, timestamp?: string) {
-  const query = timestamp ? `?timestamp=${encodeURIComponent(timestamp)}` : '';
+async function deliver(message: string, timestamp?: string, forge?: string) {
+  const params = new URLSearchParams({ ...(timestamp ? { timestamp } : {}), ...(forge ? { forge } : {}) }).toString();
+  const query = params ? `?${params}` : '';
   const response = await api('POST', `/local/aws-sms${query}`, { body: message, headers: { 'content-type': 'application/json' } });
   expect(response.status).toBe(202);
 }
@@ -100,5 +101,20 @@ describe('AWS End User Messaging two-way SMS (SNS)', () => {
     await deliver(twoWaySms({ from: contact, to: uniquePhone(), body: 'STOP' }));
     expect(await eventsOf(contact)).toHaveLength(0);
     expect(await repliesTo(contact)).toHaveLength(0);
+  });
+
+  it('verifies the SNS signature first: a forged or altered delivery stores nothing and sends no reply', async () => {
+    const contact = uniquePhone();
+    // Pretty-printed, so that a relay re-serialising it changes its bytes.
+    const message = JSON.stringify(JSON.parse(twoWaySms({ from: contact, to: line.address, body: 'STOP' })), null, 2);
+    for (const forge of ['altered-message', 'forged-signature', 'stale-key', 'reserialised', 'wrong-cert-url', 'foreign-topic']) {
+      await deliver(message, undefined, forge);
+    }
+    expect(await eventsOf(contact)).toHaveLength(0);
+    expect(await lineStatus(contact)).toBe('not_defined');
+    expect(await repliesTo(contact)).toHaveLength(0);
+    // The same message, signed by SNS, is acted on.
+    await deliver(message);
+    expect(await lineStatus(contact)).toBe('opted_out');
   });
 });
