@@ -49,6 +49,12 @@ export interface LocalStackOptions {
   sweepIntervalSeconds?: number;
   /** Honour the `x-optgate-now` request header (pins the service clock for that request); for tests. */
   allowClockOverride?: boolean;
+  /**
+   * Where the functions reach DynamoDB and SQS, given the emulators' endpoints (default: the emulators).
+   * The reliability tests put a fault-injecting proxy in between; provisioning, the SQS event sources
+   * (Lambda's pollers, not the functions' calls) and the queue recorder keep talking to the emulators.
+   */
+  serviceEndpoints?: (emulators: { dynamoDb: string; sqs: string }) => Promise<{ dynamoDb: string; sqs: string }>;
 }
 
 export interface LocalStack {
@@ -108,6 +114,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const sqsServer = await createSqsServer({ port: options.sqsPort, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
     stops.push(() => new Promise<void>((done) => sqsServer.close(() => done())));
     const sqsEndpoint = `http://127.0.0.1:${options.sqsPort}`;
+    const forFunctions = (await options.serviceEndpoints?.({ dynamoDb: dynamo.endpoint, sqs: sqsEndpoint })) ?? { dynamoDb: dynamo.endpoint, sqs: sqsEndpoint };
+    // The SQS client sends to the host of the queue URL it is given: the functions' URLs name their endpoint.
+    const queueUrlForFunctions = (url: string) => url.replace(sqsEndpoint, forFunctions.sqs);
 
     const baseUrl = `http://localhost:${options.port}`;
     const publicBaseUrl = (options.publicBaseUrl ?? baseUrl).replace(/\/+$/, '');
@@ -117,8 +126,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: forFunctions.dynamoDb,
+      AWS_ENDPOINT_URL_SQS: forFunctions.sqs,
       AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: `http://127.0.0.1:${options.port}${FAKE_AWS_SMS_API_PATH}`,
       [ENV.whatsappGraphApiBaseUrl]: `http://127.0.0.1:${options.port}${FAKE_WHATSAPP_API_PATH}/v23.0`,
       [ENV.snsTopicArns]: Object.values(LOCAL_TOPIC_ARNS).join(','),
@@ -140,10 +149,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await provisionTable(dynamoClient, LOCAL_TABLE_NAME);
     const queueUrls = await provisionQueues(sqsClient);
     Object.assign(process.env, {
-      [ENV.outboundQueueUrl]: queueUrls.outbound,
-      [ENV.dispatchQueueUrl]: queueUrls.dispatch,
-      [ENV.suppressedQueueUrl]: queueUrls.suppressed,
-      [ENV.outboundDlqUrl]: queueUrls.outboundDlq,
+      [ENV.outboundQueueUrl]: queueUrlForFunctions(queueUrls.outbound),
+      [ENV.dispatchQueueUrl]: queueUrlForFunctions(queueUrls.dispatch),
+      [ENV.suppressedQueueUrl]: queueUrlForFunctions(queueUrls.suppressed),
+      [ENV.outboundDlqUrl]: queueUrlForFunctions(queueUrls.outboundDlq),
     });
     dynamoClient.destroy();
 

@@ -29,7 +29,7 @@ import { contactErasureHash } from '../../shared/domain/retention/erasure-hash.t
 import { FUNCTIONS, type FunctionDefinition } from '../../shared/manifest.ts';
 import { parseEnvelope } from '../../shared/use-cases/gate-outbound-batch.ts';
 import { freePort } from '../support/free-port.ts';
-import { startCountingProxy } from './counting-proxy.ts';
+import { startAwsProxy } from '../support/aws-proxy.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -85,8 +85,8 @@ async function main() {
   try {
     log(`bench:gate — ${N} messages (naive ${NAIVE_N}) to ${M} contacts, event-source concurrency ${CONCURRENCY}`);
     const world = await seed_(stack, db);
-    const dynamoProxy = await startCountingProxy(stack.dynamoDbEndpoint);
-    const sqsProxy = await startCountingProxy(stack.sqsEndpoint);
+    const dynamoProxy = await startAwsProxy(stack.dynamoDbEndpoint, 'dynamodb');
+    const sqsProxy = await startAwsProxy(stack.sqsEndpoint, 'sqs');
     // Handler modules load at their first invoke, after this: their SDK clients go through the proxies.
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoProxy.endpoint;
     process.env.AWS_ENDPOINT_URL_SQS = sqsProxy.endpoint;

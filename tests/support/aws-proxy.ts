@@ -1,0 +1,189 @@
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * What an injected fault looks like to the SDK:
+ * - `throttle`: the service's throttling error (400), not applied; the SDK backs off and retries.
+ * - `server-error`: a 500 / 503 answered before the request reaches the service, so not applied.
+ * - `timeout`: no answer at all until the client gives up (its request timeout); not applied.
+ * - `lost-response`: the request IS applied by the service, then the connection hangs until the
+ *   client gives up, as when a response is lost on the way back. Retries must then be harmless
+ *   (DynamoDB transactions carry the SDK's ClientRequestToken; conditional writes see their own write).
+ */
+export type FaultKind = 'throttle' | 'server-error' | 'timeout' | 'lost-response';
+
+export interface FaultPlan {
+  /** Share of requests that fail, 0–1, drawn independently per request. */
+  rate: number;
+  kinds: readonly FaultKind[];
+  /** Seed of the generator that draws faults: the same seed, the same sequence of draws. */
+  seed?: number;
+}
+
+export interface AwsProxy {
+  endpoint: string;
+  /** Requests by operation (the X-Amz-Target suffix: BatchGetItem, SendMessageBatch…), retries included. */
+  counts: Map<string, number>;
+  /** Total milliseconds spent per operation (request sent → response complete). */
+  millis: Map<string, number>;
+  /** Injected faults, by `operation kind`. */
+  faults: Map<string, number>;
+  total(): number;
+  faultTotal(): number;
+  /** Starts (or with undefined, stops) injecting faults. */
+  setFaults(plan: FaultPlan | undefined): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** The AWS JSON protocol family of the service behind the proxy decides what its errors look like. */
+export type AwsJsonService = 'dynamodb' | 'sqs';
+
+const ERRORS: Record<AwsJsonService, { throttle: { type: string; query?: string }; server: { status: number; type: string; query?: string }[] }> = {
+  dynamodb: {
+    throttle: { type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException' },
+    server: [
+      { status: 500, type: 'com.amazonaws.dynamodb.v20120810#InternalServerError' },
+      { status: 503, type: 'com.amazonaws.dynamodb.v20120810#ServiceUnavailable' },
+    ],
+  },
+  sqs: {
+    throttle: { type: 'com.amazonaws.sqs#ThrottlingException', query: 'ThrottlingException;Sender' },
+    server: [
+      { status: 500, type: 'com.amazonaws.sqs#InternalError', query: 'InternalError;Receiver' },
+      { status: 503, type: 'com.amazonaws.sqs#ServiceUnavailable', query: 'ServiceUnavailable;Receiver' },
+    ],
+  },
+};
+
+/** A small deterministic generator (mulberry32): fault runs can be replayed from their seed. */
+function generator(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * An HTTP proxy in front of an emulator that counts the AWS API requests passing through it by
+ * operation (what the code under test really sent, SDK retries included) and, when told to, fails a
+ * share of them the way the real service fails. The code under test is not changed: it is pointed
+ * at the proxy through its endpoint.
+ */
+export async function startAwsProxy(target: string, service: AwsJsonService = 'dynamodb'): Promise<AwsProxy> {
+  const upstream = new URL(target);
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const counts = new Map<string, number>();
+  const millis = new Map<string, number>();
+  const faults = new Map<string, number>();
+  let plan: FaultPlan | undefined;
+  let draw = generator(1);
+  const held = new Set<ServerResponse>();
+
+  const forward = (req: IncomingMessage, onAnswer: (answer: IncomingMessage) => void, onError: () => void) => {
+    const outgoing = httpRequest(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
+      onAnswer,
+    );
+    outgoing.on('error', onError);
+    req.pipe(outgoing);
+  };
+
+  const fail = (res: ServerResponse, status: number, type: string, query: string | undefined, message: string) => {
+    const body = JSON.stringify({ __type: type, message });
+    res.writeHead(status, {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amzn-requestid': `fault-${Math.floor(draw() * 1e9)}`,
+      ...(query ? { 'x-amzn-query-error': query } : {}),
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  };
+
+  /** Holds the response open until the client gives up (its request timeout closes the socket). */
+  const hang = (res: ServerResponse) => {
+    held.add(res);
+    res.on('close', () => held.delete(res));
+  };
+
+  const server: Server = createServer((req, res) => {
+    const targetHeader = String(req.headers['x-amz-target'] ?? 'unknown');
+    const operation = targetHeader.split('.').pop() ?? targetHeader;
+    counts.set(operation, (counts.get(operation) ?? 0) + 1);
+    const started = performance.now();
+    res.on('finish', () => millis.set(operation, (millis.get(operation) ?? 0) + performance.now() - started));
+
+    const kind = plan && plan.kinds.length > 0 && draw() < plan.rate ? plan.kinds[Math.floor(draw() * plan.kinds.length)] : undefined;
+    if (kind) faults.set(`${operation} ${kind}`, (faults.get(`${operation} ${kind}`) ?? 0) + 1);
+    const errors = ERRORS[service];
+    switch (kind) {
+      case 'throttle':
+        req.resume();
+        req.on('end', () => fail(res, 400, errors.throttle.type, errors.throttle.query, 'Rate of requests exceeds the allowed throughput (injected)'));
+        return;
+      case 'server-error': {
+        const error = errors.server[Math.floor(draw() * errors.server.length)] ?? errors.server[0];
+        req.resume();
+        req.on('end', () => error && fail(res, error.status, error.type, error.query, 'We encountered an internal error (injected)'));
+        return;
+      }
+      case 'timeout':
+        req.resume();
+        hang(res);
+        return;
+      case 'lost-response':
+        forward(
+          req,
+          (answer) => {
+            answer.resume();
+            hang(res);
+          },
+          () => hang(res),
+        );
+        return;
+      default:
+        forward(
+          req,
+          (answer) => {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+          },
+          () => {
+            if (!res.headersSent) res.writeHead(502);
+            res.end();
+          },
+        );
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  const sum = (map: Map<string, number>) => [...map.values()].reduce((total, count) => total + count, 0);
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    counts,
+    millis,
+    faults,
+    total: () => sum(counts),
+    faultTotal: () => sum(faults),
+    setFaults: (next) => {
+      plan = next;
+      draw = generator(next?.seed ?? 1);
+    },
+    reset: () => {
+      counts.clear();
+      millis.clear();
+      faults.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of held) res.destroy();
+        agent.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
