@@ -1,35 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, createAccount, createLine, uniquePhone } from '../support/api-client.ts';
-
-interface SentSms {
-  destinationPhoneNumber: string;
-  originationIdentity: string;
-  messageBody: string;
-}
-
-/** The AWS End User Messaging two-way SMS JSON, as SNS carries it in Records[].Sns.Message. */
-function twoWaySms(fields: { from: string; to: string; body: string; id?: string }) {
-  return JSON.stringify({
-    originationNumber: fields.from,
-    destinationNumber: fields.to,
-    messageKeyword: 'KEYWORD_000000000000',
-    messageBody: fields.body,
-    inboundMessageId: fields.id ?? randomUUID(),
-    previousPublishedMessageId: randomUUID(),
-  });
-}
+import { postAwsSms, sentSms as repliesTo, twoWaySms } from '../support/aws-sms.ts';
 
 async function deliver(message: string, timestamp?: string, forge?: string) {
-  const params = new URLSearchParams({ ...(timestamp ? { timestamp } : {}), ...(forge ? { forge } : {}) }).toString();
-  const query = params ? `?${params}` : '';
-  const response = await api('POST', `/local/aws-sms${query}`, { body: message, headers: { 'content-type': 'application/json' } });
+  const response = await postAwsSms(message, { timestamp, forge });
   expect(response.status).toBe(202);
-}
-
-async function repliesTo(contact: string): Promise<SentSms[]> {
-  const { body } = await api<{ messages: SentSms[] }>('GET', '/local/sent-sms');
-  return body.messages.filter((message) => message.destinationPhoneNumber === contact);
 }
 
 describe('AWS End User Messaging two-way SMS (SNS)', () => {
