@@ -15,7 +15,7 @@ import { normalizeLineAddress } from '../../shared/domain/accounts/line.ts';
 import { maskContact } from '../../shared/domain/contact-address.ts';
 import { AppError } from '../../shared/domain/errors.ts';
 import { logger } from '../../shared/observability/logger.ts';
-import { handleInboundMessage } from '../../shared/use-cases/handle-inbound-message.ts';
+import { handleInboundMessage, sendAsyncReply } from '../../shared/use-cases/handle-inbound-message.ts';
 
 const config = loadServiceConfig();
 const snsConfig = loadSnsConfig();
@@ -67,8 +67,11 @@ export const handler = async (event: SNSEvent): Promise<void> => {
         },
       );
       if (outcome.reply) {
-        await replySender.send({ from: route.address, to: outcome.contact, body: outcome.reply });
-        await stores.consentStore.markReplySent(route.accountId, outcome.contact, 'aws', sms.inboundMessageId);
+        const reply = outcome.reply;
+        await sendAsyncReply(stores.consentStore, { accountId: route.accountId, contact: outcome.contact, provider: 'aws', messageId: sms.inboundMessageId }, async () => {
+          await replySender.send({ from: route.address, to: outcome.contact, body: reply });
+          return 'sent';
+        });
       }
       logger.info('AWS two-way SMS handled', {
         from: maskContact(outcome.contact),

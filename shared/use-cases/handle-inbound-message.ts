@@ -1,6 +1,6 @@
 import { monotonicFactory } from 'ulid';
 import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
-import type { ConsentStore, InboundMarker } from '../adapters/dynamodb/consent-store.ts';
+import type { ConsentStore, InboundMarker, InboundMarkerRef } from '../adapters/dynamodb/consent-store.ts';
 import type { LineRoute } from '../adapters/dynamodb/line-store.ts';
 import type { RuleStore } from '../adapters/dynamodb/rule-store.ts';
 import { CHANNEL_SCOPE, type Channel, type ConsentStatus } from '../domain/channels.ts';
@@ -26,7 +26,7 @@ export interface InboundMessage {
   occurredAt: string;
   /** The provider already acted on an opt-out keyword and replied itself (Twilio Advanced Opt-Out's OptOutType). */
   providerOptOutType?: 'STOP' | 'START' | 'HELP';
-  /** `inline`: the reply goes back in the webhook response. `async`: the caller sends it, then calls markReplySent. */
+  /** `inline`: the reply goes back in the webhook response. `async`: the caller sends it with sendAsyncReply. */
   replyMode: 'inline' | 'async';
 }
 
@@ -48,6 +48,12 @@ export interface InboundDeps extends RecordConsentChangeDeps {
 }
 
 const nextEventId = monotonicFactory();
+
+/**
+ * How long the invocation that recorded a message holds its async reply: longer than any inbound
+ * function runs (≤ 15 s), so a redelivery never sends a reply its first delivery is still sending.
+ */
+export const REPLY_LEASE_MS = 60_000;
 
 /**
  * The inbound slice: keyword rules turn a message into a consent change and a reply. Idempotent on
@@ -82,8 +88,12 @@ export async function handleInboundMessage(deps: InboundDeps, message: InboundMe
   const summary = match
     ? { ruleId: match.rule.ruleId, action: match.action, scope: match.scope, keyword: match.rule.keyword }
     : undefined;
-  const replyState = (reply: string | undefined): InboundMarker['replyState'] =>
-    reply === undefined ? 'none' : message.replyMode === 'inline' ? 'sent' : 'pending';
+  const replyFields = (reply: string | undefined): Pick<InboundMarker, 'replyState' | 'replyLeaseUntil'> =>
+    reply === undefined
+      ? { replyState: 'none' }
+      : message.replyMode === 'inline'
+        ? { replyState: 'sent' }
+        : { replyState: 'pending', replyLeaseUntil: deps.now().getTime() + REPLY_LEASE_MS };
 
   if (match && (match.action === 'opt_out' || match.action === 'opt_in')) {
     const status: ConsentStatus = match.action === 'opt_out' ? 'opted_out' : 'opted_in';
@@ -99,11 +109,11 @@ export async function handleInboundMessage(deps: InboundDeps, message: InboundMe
         marker: (decision) => {
           // A late, superseded STOP must not tell someone who re-subscribed that they are out.
           const reply = decision.effect === 'superseded' || providerReplied ? undefined : match.reply;
-          return { receivedAt: deps.now().toISOString(), reply, replyState: replyState(reply) };
+          return { receivedAt: deps.now().toISOString(), reply, ...replyFields(reply) };
         },
       },
     });
-    if (result.duplicate) return duplicateOutcome(contact, message, result.marker, summary);
+    if (result.duplicate) return duplicateOutcome(deps, contact, message, result.marker, summary);
     return {
       duplicate: false,
       contact,
@@ -135,7 +145,7 @@ export async function handleInboundMessage(deps: InboundDeps, message: InboundMe
     providerMessageId: message.providerMessageId,
     receivedAt: now.toISOString(),
     reply,
-    replyState: replyState(reply),
+    ...replyFields(reply),
     ...(flagged ? { eventId: flagged.eventId } : {}),
   };
   const retention = effectiveRetention(settings.retention, contactRetention.override);
@@ -149,23 +159,48 @@ export async function handleInboundMessage(deps: InboundDeps, message: InboundMe
   );
   if (result === 'duplicate') {
     const existing = await deps.consentStore.getInboundMarker(route.accountId, contact, message.provider, message.providerMessageId);
-    return duplicateOutcome(contact, message, existing, summary);
+    return duplicateOutcome(deps, contact, message, existing, summary);
   }
   return { duplicate: false, contact, reply, match: summary, flaggedForReview: flagged !== undefined };
 }
 
 /**
  * A redelivery changes nothing. Inline replies went out with the first response; an async reply that
- * never reached the provider (the first attempt failed after the commit) is handed back to send now.
+ * never reached the provider (the first attempt failed or died after the commit) is handed back to
+ * send now, once its holder's lease has run out or been given up: a copy arriving while the first
+ * delivery is still sending gets nothing to send.
  */
-function duplicateOutcome(
+async function duplicateOutcome(
+  deps: InboundDeps,
   contact: string,
   message: InboundMessage,
   marker: InboundMarker | undefined,
   match: InboundOutcome['match'],
-): InboundOutcome {
-  const resend = message.replyMode === 'async' && marker?.replyState === 'pending' ? marker.reply : undefined;
+): Promise<InboundOutcome> {
+  let resend: string | undefined;
+  if (message.replyMode === 'async' && marker?.replyState === 'pending' && marker.reply !== undefined) {
+    const nowMs = deps.now().getTime();
+    const ref = { accountId: message.route.accountId, contact, provider: message.provider, messageId: message.providerMessageId };
+    if (await deps.consentStore.claimPendingReply(ref, nowMs, nowMs + REPLY_LEASE_MS)) resend = marker.reply;
+  }
   return { duplicate: true, contact, reply: resend, match, flaggedForReview: false };
+}
+
+/**
+ * Sends an async reply that an outcome handed over, then marks it sent. If the send fails, the reply
+ * is given up (its lease released) before the error propagates, so the provider's redelivery sends
+ * it at once. `rejected`: the provider refused it for good; it is left as it is.
+ */
+export async function sendAsyncReply(consentStore: ConsentStore, ref: InboundMarkerRef, send: () => Promise<'sent' | 'rejected'>): Promise<'sent' | 'rejected'> {
+  let outcome: 'sent' | 'rejected';
+  try {
+    outcome = await send();
+  } catch (error) {
+    await consentStore.releasePendingReply(ref).catch(() => undefined);
+    throw error;
+  }
+  if (outcome === 'sent') await consentStore.markReplySent(ref.accountId, ref.contact, ref.provider, ref.messageId);
+  return outcome;
 }
 
 /** Twilio reports opt-out keywords it handled itself (including ones configured only at Twilio). */

@@ -1,7 +1,7 @@
 import type { LineRoute } from '../adapters/dynamodb/line-store.ts';
 import type { WhatsAppUpdate } from '../adapters/whatsapp/whatsapp-webhook.ts';
 import { AppError } from '../domain/errors.ts';
-import { handleInboundMessage, type InboundDeps } from './handle-inbound-message.ts';
+import { handleInboundMessage, sendAsyncReply, type InboundDeps } from './handle-inbound-message.ts';
 import { recordProviderConsent } from './record-provider-consent.ts';
 
 export const WHATSAPP_PROVIDER = 'meta';
@@ -133,9 +133,8 @@ export async function handleWhatsAppUpdates(
 
   const results = await Promise.allSettled(
     replies.map(async (reply) => {
-      const outcome = await deps.sendReply(reply);
-      if (outcome === 'sent') await deps.consentStore.markReplySent(reply.route.accountId, reply.to, WHATSAPP_PROVIDER, reply.wamid);
-      return outcome;
+      const ref = { accountId: reply.route.accountId, contact: reply.to, provider: WHATSAPP_PROVIDER, messageId: reply.wamid };
+      return sendAsyncReply(deps.consentStore, ref, () => deps.sendReply(reply));
     }),
   );
   for (const result of results) {

@@ -44,6 +44,18 @@ describe('AWS End User Messaging two-way SMS (SNS)', () => {
     expect(await repliesTo(contact)).toHaveLength(1);
   });
 
+  it('replies once when SNS delivers copies of a message while the first is still sending its reply', async () => {
+    const contacts = Array.from({ length: 8 }, () => uniquePhone());
+    await Promise.all(
+      contacts.map(async (contact) => {
+        const message = twoWaySms({ from: contact, to: line.address, body: 'STOP' });
+        await Promise.all(Array.from({ length: 4 }, () => deliver(message)));
+      }),
+    );
+    const replies = await Promise.all(contacts.map(async (contact) => (await repliesTo(contact)).length));
+    expect(replies).toEqual(contacts.map(() => 1));
+  });
+
   it('opts back in on START, and an older STOP delivered late is audited but does not win', async () => {
     const contact = uniquePhone();
     const t0 = new Date(Date.now() - 60_000);

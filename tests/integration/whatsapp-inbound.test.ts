@@ -160,6 +160,19 @@ describe('WhatsApp Cloud API webhook', () => {
       expect(await sentWhatsApp({ to: contact })).toHaveLength(1);
       expect(await eventsOf(key, contact)).toHaveLength(1);
     });
+
+    it('replies once when copies of a message arrive while the first is still sending its reply', async () => {
+      const contacts = Array.from({ length: 8 }, () => uniquePhone());
+      await Promise.all(
+        contacts.map(async (contact) => {
+          const body = metaJson(delivery(wa.phoneNumberId, { messages: [textMessage(contact, 'STOP')] }));
+          const answers = await Promise.all(Array.from({ length: 4 }, () => post(body)));
+          expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+        }),
+      );
+      const replies = await Promise.all(contacts.map(async (contact) => (await sentWhatsApp({ to: contact })).length));
+      expect(replies).toEqual(contacts.map(() => 1));
+    });
   });
 
   it('acknowledges a delivery whose reply the Cloud API refuses for good (an expired token), keeping the consent change', async () => {

@@ -5,7 +5,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { Channel } from '../../domain/channels.ts';
 import type { AuditEvent } from '../../domain/consent/audit-event.ts';
 import type { ConsentRecord } from '../../domain/consent/consent-record.ts';
@@ -28,6 +28,20 @@ export interface InboundMarker {
   /** The reply due for this message; `pending` until the provider accepted it (async channels). */
   reply?: string;
   replyState: 'none' | 'pending' | 'sent';
+  /**
+   * While `pending`: until when (epoch ms) the invocation holding the reply may still be sending it.
+   * A redelivery sends a pending reply only once this has passed (claimPendingReply), so a copy
+   * arriving while the first is mid-send does not reply a second time. Absent on older markers.
+   */
+  replyLeaseUntil?: number;
+}
+
+/** Which inbound message (its idempotency marker). */
+export interface InboundMarkerRef {
+  accountId: string;
+  contact: string;
+  provider: string;
+  messageId: string;
 }
 
 export interface ConsentWrite {
@@ -371,6 +385,45 @@ export class ConsentStore {
         ConditionExpression: 'attribute_exists(pk)',
       }),
     );
+  }
+
+  /**
+   * Takes over a `pending` reply whose holder's lease ran out or was given up: true when the caller
+   * now holds it (until `leaseUntilMs`) and must send it; false when it was sent or is held.
+   */
+  async claimPendingReply(ref: InboundMarkerRef, nowMs: number, leaseUntilMs: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.inboundMarker(ref.accountId, ref.contact, ref.provider, ref.messageId),
+          UpdateExpression: 'SET marker.replyLeaseUntil = :lease',
+          ConditionExpression: 'marker.replyState = :pending AND (attribute_not_exists(marker.replyLeaseUntil) OR marker.replyLeaseUntil < :now)',
+          ExpressionAttributeValues: { ':lease': leaseUntilMs, ':pending': 'pending', ':now': nowMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Gives up a held `pending` reply after a failed send, so the provider's next redelivery sends it at once. */
+  async releasePendingReply(ref: InboundMarkerRef): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.inboundMarker(ref.accountId, ref.contact, ref.provider, ref.messageId),
+          UpdateExpression: 'SET marker.replyLeaseUntil = :released',
+          ConditionExpression: 'marker.replyState = :pending',
+          ExpressionAttributeValues: { ':released': 0, ':pending': 'pending' },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   /**
