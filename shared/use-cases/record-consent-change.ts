@@ -4,6 +4,7 @@ import type { StatsStore } from '../adapters/dynamodb/stats-store.ts';
 import { DEFAULT_ATTRIBUTION_WINDOW_HOURS } from '../domain/accounts/account-settings.ts';
 import { CHANNEL_SCOPE } from '../domain/channels.ts';
 import { applyConsentEvent, type ConsentDecision } from '../domain/consent/apply-consent-event.ts';
+import { recordableEventTime } from '../domain/consent/event-time.ts';
 import type { AuditEvent } from '../domain/consent/audit-event.ts';
 import { consentChangedDetail, type ConsentEventPublisher } from '../domain/consent/consent-changed-event.ts';
 import type { ConsentChange, ConsentRecord } from '../domain/consent/consent-record.ts';
@@ -80,7 +81,12 @@ export class ConsentWriteContentionError extends Error {
  * optimistic versioning: on a conflict the state is re-read and the decision made again.
  */
 export async function recordConsentChange(deps: RecordConsentChangeDeps, input: RecordConsentChangeInput): Promise<RecordConsentChangeResult> {
-  const { accountId, change } = input;
+  const { accountId } = input;
+  // No event is recorded as happening in the future: it would outrank every real change until then.
+  const eventTime = recordableEventTime(input.change.occurredAt, deps.now());
+  const change: ConsentChange = eventTime.adjusted
+    ? { ...input.change, occurredAt: eventTime.occurredAt, evidence: { ...input.change.evidence, reportedOccurredAt: input.change.occurredAt } }
+    : input.change;
   let attribution: Attribution | undefined;
   let attributionRead = false;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
@@ -99,7 +105,7 @@ export async function recordConsentChange(deps: RecordConsentChangeDeps, input: 
       deps.consentStore.getContactRetention(accountId, change.contact, now.getTime()),
       attributionRead
         ? undefined
-        : readAttribution(deps, input, now).then((found) => {
+        : readAttribution(deps, { ...input, change }, now).then((found) => {
             attribution = found;
             attributionRead = true;
           }),
