@@ -12,7 +12,7 @@ import { normalizeContact } from '../../shared/domain/contact-address.ts';
 import { NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
 import { BUILTIN_RULES } from '../../shared/domain/keywords/builtin-rules.ts';
 import { keywordRuleInputSchema, type KeywordRuleInput } from '../../shared/domain/keywords/keyword-rule.ts';
-import { parseJsonBody, pathParameter, validate } from '../../shared/http/api-gateway-request.ts';
+import { parseJsonBody, pathParameter, resourceIdParameter, validate } from '../../shared/http/api-gateway-request.ts';
 import { authenticate, requireAccount, requireOperator } from '../../shared/http/authenticate.ts';
 import { createAccountSchema, eventsQuerySchema } from '../../shared/http/admin-request-schemas.ts';
 import { httpHandler } from '../../shared/http/http-handler.ts';
@@ -78,7 +78,7 @@ const accountRoutes: Partial<Record<RouteKey, AccountRoute>> = {
   },
 
   'DELETE /v1/lines/{lineId}': async (event, { accountId }) => {
-    await stores.lineStore.deleteLine(accountId, pathParameter(event, 'lineId'));
+    await stores.lineStore.deleteLine(accountId, resourceIdParameter(event, 'lineId', 'line'));
     return noContent();
   },
 
@@ -94,11 +94,11 @@ const accountRoutes: Partial<Record<RouteKey, AccountRoute>> = {
   'PUT /v1/rules/{ruleId}': async (event, { accountId }) => {
     const input = parseJsonBody(event, keywordRuleInputSchema);
     await checkRuleLine(accountId, input);
-    return json(200, await stores.ruleStore.replaceRule(accountId, pathParameter(event, 'ruleId'), input));
+    return json(200, await stores.ruleStore.replaceRule(accountId, resourceIdParameter(event, 'ruleId', 'rule'), input));
   },
 
   'DELETE /v1/rules/{ruleId}': async (event, { accountId }) => {
-    await stores.ruleStore.deleteRule(accountId, pathParameter(event, 'ruleId'));
+    await stores.ruleStore.deleteRule(accountId, resourceIdParameter(event, 'ruleId', 'rule'));
     return noContent();
   },
 
