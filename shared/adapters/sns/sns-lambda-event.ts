@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SnsMessage, SnsSignatureVerifier } from './sns-signature.ts';
+import { METRIC_NAMES, metrics } from '../../observability/metrics.ts';
 
 /** Thrown when a Lambda invocation is not a well-formed SNS event: a wiring error, not bad user input. */
 export class InvalidSnsEventError extends Error {
@@ -38,5 +39,6 @@ export async function verifySnsRecords(event: unknown, verifier: SnsSignatureVer
       result.rejected.push({ ...(messageId ? { messageId } : {}), reason: verification.ok ? `unexpected ${verification.message.Type}` : verification.reason });
     }
   }
+  metrics().count(METRIC_NAMES.signatureFailures, result.rejected.length, { source: 'sns' });
   return result;
 }
