@@ -83,6 +83,7 @@ export const FUNCTIONS = [
       'POST /v1/rules',
       'PUT /v1/rules/{ruleId}',
       'DELETE /v1/rules/{ruleId}',
+      'POST /v1/rules/test',
       'GET /v1/contacts/{contact}/consent',
       'PUT /v1/contacts/{contact}/consent',
       'GET /v1/contacts/{contact}/events',
