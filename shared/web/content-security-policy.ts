@@ -8,10 +8,11 @@ export function newNonce(): string {
 /**
  * The form pages' policy: nothing loads from anywhere (no external assets, no scripts), the one
  * inline style is allowed by nonce, forms post only back to optgate, and only the account's
- * allowed origins may frame the page (`'none'` when it has none: the page still works on its own).
+ * allowed origins may frame the page, besides optgate's own origin (the console previews forms in
+ * a frame); with no allowed origins no other site can frame it, and the page still works on its own.
  */
 export function formPageCsp(nonce: string, frameAncestors: readonly string[] | '*'): string {
-  const ancestors = frameAncestors === '*' ? '*' : frameAncestors.length > 0 ? frameAncestors.join(' ') : "'none'";
+  const ancestors = frameAncestors === '*' ? '*' : ["'self'", ...frameAncestors].join(' ');
   return [
     "default-src 'none'",
     `style-src 'nonce-${nonce}'`,
