@@ -49,6 +49,8 @@ const CONTACT = { contact: 'E.164 phone number (URL-encoded: %2B1202…) or emai
  */
 export const ROUTE_DOCS: Partial<Record<RouteKey, RouteDoc>> = {
   'GET /health': { summary: 'Liveness: answers once DynamoDB and SQS answer', tag: 'Service', auth: 'public', responses: { ...ok('Healthy'), '503': { description: 'A dependency does not answer', mediaType: JSON_MEDIA } } },
+  'GET /console': { summary: 'The operator console (a web app that calls this API with the key you enter)', tag: 'Service', auth: 'public', responses: ok('The page', HTML_MEDIA) },
+  'GET /console/assets/{file}': { summary: "The console's script, style and icon (named by content hash; cached for a year)", tag: 'Service', auth: 'public', pathParameters: { file: 'File name' }, responses: { ...ok('The file', 'text/javascript'), '404': { description: 'No such file', mediaType: JSON_MEDIA } } },
   'GET /openapi.json': { summary: 'This document', tag: 'Service', auth: 'public', responses: ok('The OpenAPI 3.1 document') },
 
   'POST /v1/accounts': { summary: 'Create an account and its first API key (operator key only)', tag: 'Accounts', auth: 'operator', body: { schema: createAccountSchema, mediaType: JSON_MEDIA }, responses: created('The account and its API key, shown once') },

@@ -33,3 +33,20 @@ export function htmlHeaders(csp: string): Record<string, string> {
     'referrer-policy': 'same-origin',
   };
 }
+
+/**
+ * The operator console's policy: its script, style and icon come from its own files on this origin
+ * (no inline code, no eval, nothing from elsewhere); it talks only to this origin's API; it may frame
+ * only this origin (the preview of a hosted form); nobody may frame it.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "frame-src 'self'",
+  "form-action 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
