@@ -177,7 +177,8 @@ describe('operator console in a real browser', () => {
     const confirm = dialog.getByRole('button', { name: 'Erase for good' });
     expect(await confirm.isDisabled()).toBe(true);
     await dialog.getByLabel(`Type ${erased} to confirm`).fill(erased);
-    await shot(page, 'contact-erase-dialog');
+    // The dialog as the operator sees it (the screen, not the whole page behind the backdrop).
+    await page.screenshot({ path: resolve(SCREENSHOTS, 'console-contact-erase-dialog.png') });
     await confirm.click();
     await page.getByText(new RegExp(`${erased.replace('+', '\\+')} is erased: \\d+ items deleted`)).waitFor(WAIT);
     await expect.poll(() => page.getByRole('row', { name: /^Promotions/ }).textContent(), WAIT).toContain('Not defined');
@@ -190,6 +191,13 @@ describe('operator console in a real browser', () => {
     const custom = page.getByRole('table', { name: /Custom keyword rules/ });
     await custom.getByRole('row', { name: /^PAUSE/ }).waitFor(WAIT);
     expect(await custom.getByRole('row', { name: /^HOURS/ }).textContent()).toContain(`Main (${seed.lines.main.address})`);
+    // By line: HOURS belongs to Main only; PAUSE is the account's, for every line.
+    await page.getByLabel('Show the rules for').selectOption({ label: `WhatsApp care (${seed.lines.whatsapp.address}) · WhatsApp` });
+    await expect.poll(() => custom.getByRole('row').count(), WAIT).toBe(1 + 1);
+    expect(await custom.getByRole('row', { name: /^PAUSE/ }).count()).toBe(1);
+    await page.getByLabel('Show the rules for').selectOption({ label: `Main (${seed.lines.main.address}) · SMS` });
+    await expect.poll(() => custom.getByRole('row').count(), WAIT).toBe(1 + 2);
+    await page.getByLabel('Show the rules for').selectOption({ label: 'Every line' });
     const builtins = page.getByText(/Built-in keywords \(\d+\)/);
     await builtins.click();
     expect(await page.getByRole('table', { name: 'French' }).textContent()).toContain('ARRÊT');

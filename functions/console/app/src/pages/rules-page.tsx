@@ -5,6 +5,7 @@ import { ErrorNotice, Loading, Notice } from '../components/notice.tsx';
 import { PageHeading } from '../components/page-heading.tsx';
 import { TableScroll } from '../components/table-scroll.tsx';
 import { useLoad } from '../components/use-load.ts';
+import { rulesForLine } from '../logic/rules-for-line.ts';
 import { draftFromRule, EMPTY_RULE_DRAFT, isTestableDraft, ruleInputFromDraft, scopeApplies, type RuleDraft } from '../logic/rule-draft.ts';
 
 const ACTIONS: Record<KeywordRule['action'], string> = {
@@ -33,7 +34,21 @@ function scopeText(rule: Pick<KeywordRule, 'action' | 'scope' | 'channel'>): str
   return rule.scope === 'channel' ? 'Whole channel (like STOPALL)' : 'The line messaged';
 }
 
-function CustomRules({ api, rules, lines, onEdit, onDeleted }: { api: ApiClient; rules: StoredRule[]; lines: Line[]; onEdit: (rule: StoredRule) => void; onDeleted: () => void }) {
+function CustomRules({
+  api,
+  rules,
+  lines,
+  filtered,
+  onEdit,
+  onDeleted,
+}: {
+  api: ApiClient;
+  rules: StoredRule[];
+  lines: Line[];
+  filtered: boolean;
+  onEdit: (rule: StoredRule) => void;
+  onDeleted: () => void;
+}) {
   const [confirming, setConfirming] = useState<string>();
   const [error, setError] = useState<unknown>();
   const remove = async (rule: StoredRule) => {
@@ -46,7 +61,9 @@ function CustomRules({ api, rules, lines, onEdit, onDeleted }: { api: ApiClient;
       setError(failure);
     }
   };
-  if (rules.length === 0) return <p>No custom rules yet: the built-in keywords below apply on every line.</p>;
+  if (rules.length === 0) {
+    return <p>{filtered ? 'No custom rule applies to this line: the built-in keywords below do.' : 'No custom rules yet: the built-in keywords below apply on every line.'}</p>;
+  }
   return (
     <>
       {error !== undefined && <ErrorNotice error={error} />}
@@ -419,6 +436,11 @@ export function RulesPage({ api }: { api: ApiClient }) {
   const [editing, setEditing] = useState<StoredRule>();
   const [draft, setDraft] = useState<RuleDraft>(EMPTY_RULE_DRAFT);
   const [saved, setSaved] = useState<string>();
+  const [lineFilter, setLineFilter] = useState('');
+  const shownRules = (rules: StoredRule[], lines: Line[]) => {
+    const line = lines.find((candidate) => candidate.lineId === lineFilter);
+    return line ? rulesForLine(rules, line) : rules;
+  };
   const reset = () => {
     setEditing(undefined);
     setDraft(EMPTY_RULE_DRAFT);
@@ -436,6 +458,19 @@ export function RulesPage({ api }: { api: ApiClient }) {
         <>
           <section aria-labelledby="custom-heading">
             <h2 id="custom-heading">Custom rules</h2>
+            {data.data[1].length > 0 && (
+              <div class="field narrow">
+                <label for="rules-line">Show the rules for</label>
+                <select id="rules-line" value={lineFilter} onChange={(event) => setLineFilter(event.currentTarget.value)}>
+                  <option value="">Every line</option>
+                  {data.data[1].map((line) => (
+                    <option key={line.lineId} value={line.lineId}>
+                      {lineLabel(line)} · {CHANNEL_NAMES[line.channel]}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            )}
             {saved && (
               <Notice tone="success">
                 <p>{saved}</p>
@@ -443,7 +478,8 @@ export function RulesPage({ api }: { api: ApiClient }) {
             )}
             <CustomRules
               api={api}
-              rules={data.data[0].rules}
+              rules={shownRules(data.data[0].rules, data.data[1])}
+              filtered={lineFilter !== ''}
               lines={data.data[1]}
               onEdit={(rule) => {
                 setSaved(undefined);
