@@ -7,8 +7,37 @@
 /** HTTP API route keys, as API Gateway HTTP API spells them ("METHOD /path/{param}"). */
 export type RouteKey = `${'GET' | 'POST' | 'PUT' | 'DELETE'} /${string}`;
 
-/** What a function may do to the table; the CDK app turns these into explicit IAM action lists. */
-export type TableAccess = 'none' | 'read' | 'readWrite';
+/** DynamoDB actions (IAM names without `dynamodb:`) a function's code calls on the table. */
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem'
+  | 'ConditionCheckItem'
+  | 'DescribeTable';
+
+/** Reads by key and by query; no Scan (the retention sweep queries its index, it never scans the table). */
+export const TABLE_READ = ['GetItem', 'BatchGetItem', 'Query'] as const satisfies readonly TableAction[];
+/** TransactWriteItems has no IAM action of its own: it is authorised per Put / Update / Delete / ConditionCheck. */
+export const TABLE_WRITE = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'] as const satisfies readonly TableAction[];
+
+/**
+ * What a function may do to the table: `read` is TABLE_READ, `readWrite` TABLE_READ + TABLE_WRITE, or
+ * the exact list. The CDK app grants exactly these; a unit test bundles each handler and checks the
+ * list against the commands its code can send (tests/unit/infra/code-permissions.test.ts).
+ */
+export type TableAccess = 'none' | 'read' | 'readWrite' | readonly TableAction[];
+
+/** The DynamoDB actions of a TableAccess. */
+export function tableActions(access: TableAccess): readonly TableAction[] {
+  if (access === 'none') return [];
+  if (access === 'read') return TABLE_READ;
+  if (access === 'readWrite') return [...TABLE_READ, ...TABLE_WRITE];
+  return access;
+}
 
 export type Trigger =
   /** An SNS topic the function subscribes to (created by the CDK app; delivered by /local/… locally). */
@@ -33,7 +62,14 @@ export type ExternalApi =
   /** ConsentChanged events on the event bus (every function that records consent changes). */
   | 'eventBridgePutEvents'
   /** Double opt-in confirmation emails from the account's verified identities. */
-  | 'sesSendEmail';
+  | 'sesSendEmail'
+  /**
+   * The service keys in Secrets Manager that open what the table keeps sealed: line credentials and
+   * per-account keys (unsubscribe, form link, erasure). Every function that reads lines or those keys.
+   */
+  | 'serviceKeyRead'
+  /** GetQueueAttributes on the outbound queue: the health check's probe of SQS. */
+  | 'outboundQueueAttributes';
 
 export interface FunctionDefinition {
   /** Stable id: the CDK construct id and the local server's name. */
@@ -53,6 +89,11 @@ export interface FunctionDefinition {
   /** Routes of this function that are public (signature-verified in code) rather than API-key authorised. */
   readonly publicRoutes?: readonly RouteKey[];
   /**
+   * The function sends messages that cost money each (SMS and WhatsApp replies, confirmation mails):
+   * the CDK app caps its concurrency so a flood or a loop cannot run up an unbounded bill.
+   */
+  readonly sendsMessages?: boolean;
+  /**
    * Built files the handler serves from disk. `build` is a module whose `ensureBuilt()` makes `dir` current
    * (the local stack imports it before serving; the CDK app runs it before bundling); `dir` (under the
    * handler's folder) is copied into the bundle at the same place relative to the handler.
@@ -68,9 +109,9 @@ export const FUNCTIONS = [
     routes: ['GET /health'],
     publicRoutes: ['GET /health'],
     triggers: [],
-    table: 'read',
+    table: ['DescribeTable'],
     sendsTo: [],
-    calls: [],
+    calls: ['outboundQueueAttributes'],
     timeoutSeconds: 5,
     memoryMb: 256,
   },
@@ -107,7 +148,7 @@ export const FUNCTIONS = [
     triggers: [],
     table: 'readWrite',
     sendsTo: [],
-    calls: ['eventBridgePutEvents'],
+    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 10,
     memoryMb: 512,
   },
@@ -128,7 +169,7 @@ export const FUNCTIONS = [
     triggers: [],
     table: 'readWrite',
     sendsTo: [],
-    calls: [],
+    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     // HTTP API integrations time out at 30 s; long erasures answer 202 before that and continue.
     timeoutSeconds: 29,
     memoryMb: 1024,
@@ -141,7 +182,7 @@ export const FUNCTIONS = [
     triggers: [{ kind: 'schedule', rate: '1 hour' }],
     table: 'readWrite',
     sendsTo: [],
-    calls: [],
+    calls: ['serviceKeyRead'],
     timeoutSeconds: 300,
     memoryMb: 512,
   },
@@ -154,7 +195,7 @@ export const FUNCTIONS = [
     triggers: [],
     table: 'readWrite',
     sendsTo: [],
-    calls: ['eventBridgePutEvents'],
+    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 10,
     memoryMb: 512,
   },
@@ -166,7 +207,8 @@ export const FUNCTIONS = [
     triggers: [{ kind: 'sns', topic: 'awsSmsInbound' }],
     table: 'readWrite',
     sendsTo: [],
-    calls: ['smsVoiceSendText', 'eventBridgePutEvents'],
+    calls: ['smsVoiceSendText', 'eventBridgePutEvents', 'serviceKeyRead'],
+    sendsMessages: true,
     timeoutSeconds: 15,
     memoryMb: 512,
   },
@@ -179,7 +221,8 @@ export const FUNCTIONS = [
     triggers: [],
     table: 'readWrite',
     sendsTo: [],
-    calls: ['eventBridgePutEvents', 'sesSendEmail'],
+    calls: ['eventBridgePutEvents', 'sesSendEmail', 'serviceKeyRead'],
+    sendsMessages: true,
     timeoutSeconds: 10,
     memoryMb: 512,
   },
@@ -232,9 +275,10 @@ export const FUNCTIONS = [
         maxBatchingWindowSeconds: 1,
       },
     ],
-    table: 'readWrite',
+    // The gate never deletes: claims expire by lease and history by TTL.
+    table: [...TABLE_READ, 'PutItem', 'UpdateItem', 'BatchWriteItem'],
     sendsTo: ['dispatch', 'suppressed', 'outboundDlq', 'outbound'],
-    calls: [],
+    calls: ['serviceKeyRead'],
     // The outbound queue's visibility timeout is 6 × this (provision.ts, the CDK app), as Lambda advises.
     timeoutSeconds: 30,
     memoryMb: 1024,
@@ -249,7 +293,8 @@ export const FUNCTIONS = [
     triggers: [],
     table: 'readWrite',
     sendsTo: [],
-    calls: [],
+    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
+    sendsMessages: true,
     timeoutSeconds: 10,
     memoryMb: 512,
   },
@@ -262,7 +307,7 @@ export const FUNCTIONS = [
     triggers: [],
     table: 'readWrite',
     sendsTo: [],
-    calls: [],
+    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 10,
     memoryMb: 256,
   },
@@ -274,7 +319,7 @@ export const FUNCTIONS = [
     triggers: [{ kind: 'sns', topic: 'awsSmsEvents' }],
     table: 'readWrite',
     sendsTo: [],
-    calls: [],
+    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 15,
     memoryMb: 256,
   },
@@ -289,7 +334,7 @@ export const FUNCTIONS = [
     ],
     table: 'readWrite',
     sendsTo: [],
-    calls: [],
+    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 15,
     memoryMb: 512,
   },
@@ -302,7 +347,7 @@ export const FUNCTIONS = [
     triggers: [],
     table: 'readWrite',
     sendsTo: [],
-    calls: [],
+    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 10,
     memoryMb: 256,
   },

@@ -6,6 +6,8 @@ import { contactErasureHash } from '../../shared/domain/retention/erasure-hash.t
 import { api, createAccount, createLine, uniquePhone } from '../support/api-client.ts';
 import { enqueue, gated, newMessageId, parseGated, TABLE_NAME, tableClient, waitForGated } from '../support/outbound.ts';
 import { postTwilio, TWILIO_AUTH_TOKEN, twilioParams } from '../support/twilio.ts';
+import { SEALING_CONTEXT } from '../../shared/security/secret-box.ts';
+import { localSecretBox } from '../support/secret-box.ts';
 
 interface Envelope {
   messageId: string;
@@ -209,7 +211,8 @@ describe('outbound gate on the local stack', () => {
     const erasureKey = randomBytes(32);
     const erasedAt = new Date(Date.now() - 60_000).toISOString();
     // Seeded as issue 6's erasure will leave them: the account's key and the keyed-hash tombstone.
-    await tableClient().send(new PutCommand({ TableName: TABLE_NAME, Item: { ...keys.erasureKey(accountId), key: erasureKey.toString('base64') } }));
+    const sealedKey = await localSecretBox().seal(erasureKey.toString('base64'), SEALING_CONTEXT.erasureKey(accountId));
+    await tableClient().send(new PutCommand({ TableName: TABLE_NAME, Item: { ...keys.erasureKey(accountId), key: sealedKey } }));
     await tableClient().send(
       new PutCommand({ TableName: TABLE_NAME, Item: { ...keys.tombstone(accountId, contactErasureHash(erasureKey, contact)), type: 'tombstone', erasedAt } }),
     );

@@ -8,6 +8,7 @@ import { recordMarketingSend, type MarketingSend } from '../../shared/use-cases/
 import { api, createAccount, createLine, uniquePhone } from '../support/api-client.ts';
 import { recordingDocumentClient } from '../support/recording-dynamodb.ts';
 import { postTwilio, TWILIO_AUTH_TOKEN, twilioParams } from '../support/twilio.ts';
+import { localSecretBox } from '../support/secret-box.ts';
 
 type ErrorBody = { error: { code: string; message: string } };
 type SnapshotRow = { contact: string; channel: string; line: string; status: string; occurredAt: string; source: string };
@@ -116,7 +117,7 @@ describe('Opt In & Out Snapshot', () => {
 
     // The use case reads only the byLine index (and the account's lines): no Scan, no other table read.
     const { db, commands } = recordingDocumentClient();
-    const stores = createStores(db, LOCAL_TABLE_NAME);
+    const stores = createStores(db, LOCAL_TABLE_NAME, localSecretBox());
     const page = await getConsentSnapshot(
       { lineStore: stores.lineStore, snapshotReader: new ConsentSnapshotReader(db, LOCAL_TABLE_NAME) },
       { accountId, query: { line: line.lineId, format: 'json', limit: 1000 }, now: new Date() },
@@ -160,7 +161,7 @@ describe('opt-out analytics', () => {
     const { accountId, apiKey } = await createAccount();
     const line = await createLine(apiKey, { provider: 'twilio', credentials: { authToken: TWILIO_AUTH_TOKEN } });
     const { db, commands } = recordingDocumentClient();
-    const stores = createStores(db, LOCAL_TABLE_NAME);
+    const stores = createStores(db, LOCAL_TABLE_NAME, localSecretBox());
     const sentAt = new Date(Date.now() - 3600_000).toISOString();
     const contacts = Array.from({ length: 1000 }, () => uniquePhone());
     const sends: MarketingSend[] = contacts.map((contact) => ({ accountId, contact, lineId: line.lineId, campaignId: 'spring-sale', sentAt }));
@@ -225,7 +226,7 @@ describe('opt-out analytics', () => {
     const line = await createLine(apiKey, { provider: 'twilio', credentials: { authToken: TWILIO_AUTH_TOKEN } });
     await api('PUT', '/v1/settings', { key: apiKey, json: { attributionWindowHours: 1 } });
     const { db } = recordingDocumentClient();
-    const stores = createStores(db, LOCAL_TABLE_NAME);
+    const stores = createStores(db, LOCAL_TABLE_NAME, localSecretBox());
     const [recent, older, uncampaigned] = [uniquePhone(), uniquePhone(), uniquePhone()];
     const now = Date.now();
     await recordMarketingSend(stores, [

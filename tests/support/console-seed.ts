@@ -50,8 +50,9 @@ export async function seedConsoleAccount(): Promise<ConsoleSeed> {
         brandName: 'Acme',
         allowedOrigins: ['https://www.acme.example'],
         defaultTimeZone: 'America/New_York',
-        // Quiet hours on WhatsApp only: the SMS campaigns below must not be deferred, whatever the time of day.
-        channels: { whatsapp: { quietHours: { allowedFrom: '09:00', allowedUntil: '20:00' } } },
+        // Quiet hours on WhatsApp only (none on SMS, whatever a deployment's defaults): the SMS campaigns
+        // below must not be deferred, whatever the time of day.
+        channels: { sms: { quietHours: null }, whatsapp: { quietHours: { allowedFrom: '09:00', allowedUntil: '20:00' } } },
       },
     }),
     'settings',

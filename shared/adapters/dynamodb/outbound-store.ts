@@ -7,6 +7,7 @@ import type { OutboundDecision, OutboundOutcome } from '../../domain/outbound/de
 import { isExpired } from '../../domain/retention/expires-at.ts';
 import { batchGetItems, keyId, type BatchGetOptions, type TableKey } from './batch-get-items.ts';
 import { expiryIndexAttributes, keys } from './table-keys.ts';
+import { SEALING_CONTEXT, type SecretBox } from '../../security/secret-box.ts';
 
 /** What the gate needs of a line: whose it is. Credentials are never read here. */
 export interface GateLine {
@@ -25,6 +26,8 @@ export interface AccountContext {
 export interface OutboundStoreOptions {
   /** How long settings, routes and erasure keys are reused per container. */
   cacheTtlMs: number;
+  /** Opens the sealed erasure keys. */
+  secrets: SecretBox;
   batchGet?: Pick<BatchGetOptions, 'maxRounds' | 'baseDelayMs' | 'sleep'>;
   /** Rounds for a transaction cancelled by conflicts or throttling. */
   maxWriteRounds?: number;
@@ -147,7 +150,13 @@ export class OutboundStore {
         if (!erasureKey) {
           const raw = result.items.get(erasureId)?.key;
           if (typeof raw === 'string' && raw.length > 0) {
-            erasureKey = Buffer.from(raw, 'base64');
+            try {
+              erasureKey = Buffer.from(await this.options.secrets.open(raw, SEALING_CONTEXT.erasureKey(accountId)), 'base64');
+            } catch {
+              // Fail closed: without the key an erased contact could not be recognised; the messages are retried.
+              failed.add(accountId);
+              continue;
+            }
             this.erasureKeys.set(accountId, erasureKey);
           }
         }

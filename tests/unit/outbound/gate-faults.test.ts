@@ -10,6 +10,10 @@ import { ServiceUnavailableError } from '../../../shared/domain/errors.ts';
 import { checkConsent } from '../../../shared/use-cases/check-consent.ts';
 import { gateOutboundBatch, type GateDeps, type GateRecord } from '../../../shared/use-cases/gate-outbound-batch.ts';
 import type { MarketingSend } from '../../../shared/use-cases/record-marketing-send.ts';
+import { SEALING_CONTEXT } from '../../../shared/security/secret-box.ts';
+import { testSecretBox } from '../../support/secret-box.ts';
+
+const secrets = testSecretBox();
 
 /**
  * The gate against injected DynamoDB and SQS faults. The table is a small in-memory model behind
@@ -159,7 +163,7 @@ beforeEach(() => {
   seedConsent(A, 'opted_in');
   seedConsent(B, 'opted_in');
   seedConsent(C, 'opted_out');
-  store = new OutboundStore(documentClient, TABLE, { cacheTtlMs: 30_000, batchGet: { sleep: noSleep }, sleep: noSleep });
+  store = new OutboundStore(documentClient, TABLE, { cacheTtlMs: 30_000, secrets, batchGet: { sleep: noSleep }, sleep: noSleep });
   installFakes();
 });
 
@@ -210,7 +214,7 @@ describe('gate under DynamoDB faults', () => {
 
   it('a failed tombstone read (second round) fails closed the marketing it could block, and only that', async () => {
     const erasure = keys.erasureKey(ACCOUNT);
-    table.set(id(erasure), { ...erasure, key: Buffer.alloc(32, 1).toString('base64') });
+    table.set(id(erasure), { ...erasure, key: await secrets.seal(Buffer.alloc(32, 1).toString('base64'), SEALING_CONTEXT.erasureKey(ACCOUNT)) });
     faults.batchGet = (input) => ((input.RequestItems?.[TABLE]?.Keys ?? []).some((key) => String(key.pk).includes('#ERASED#')) ? throttled() : undefined);
     const result = await gateOutboundBatch(deps(), [record('m1', A), record('m2', B, 'transactional'), record('m3', C)]);
     expect(failedIds(result)).toEqual(['sqs-m1']);
