@@ -15,7 +15,7 @@ import { normalizeLineAddress } from '../../shared/domain/accounts/line.ts';
 import { maskContact } from '../../shared/domain/contact-address.ts';
 import { AppError } from '../../shared/domain/errors.ts';
 import { logger } from '../../shared/observability/logger.ts';
-import { handleInboundMessage, sendAsyncReply } from '../../shared/use-cases/handle-inbound-message.ts';
+import { handleInboundMessage, ReplyInFlightError, sendAsyncReply } from '../../shared/use-cases/handle-inbound-message.ts';
 import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 
 const config = loadServiceConfig();
@@ -69,13 +69,15 @@ export const handler = async (event: SNSEvent): Promise<void> => {
           replyMode: 'async',
         },
       );
-      if (outcome.reply) {
+      if (outcome.reply && outcome.heldReply) {
         const reply = outcome.reply;
-        await sendAsyncReply(stores.consentStore, { accountId: route.accountId, contact: outcome.contact, provider: 'aws', messageId: sms.inboundMessageId }, async () => {
+        await sendAsyncReply(stores.consentStore, outcome.heldReply, async () => {
           await replySender.send({ from: route.address, to: outcome.contact, body: reply });
           return 'sent';
         });
       }
+      // Another delivery holds this message's reply: fail, so that Lambda retries and finds it sent or takes it over.
+      if (outcome.replyInFlight) throw new ReplyInFlightError();
       logger.info('AWS two-way SMS handled', {
         from: maskContact(outcome.contact),
         duplicate: outcome.duplicate,

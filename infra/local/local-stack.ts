@@ -58,6 +58,11 @@ export interface LocalStackOptions {
    * (Lambda's pollers, not the functions' calls) and the queue recorder keep talking to the emulators.
    */
   serviceEndpoints?: (emulators: { dynamoDb: string; sqs: string }) => Promise<{ dynamoDb: string; sqs: string }>;
+  /**
+   * Visibility timeouts instead of the deployed 6 × the consumer's timeout, so that failed messages
+   * come back sooner (the reliability suite); never at or below the consumer's timeout plus its lease margin.
+   */
+  queueVisibilityTimeoutSeconds?: Partial<Record<QueueName, number>>;
 }
 
 export interface LocalStack {
@@ -174,7 +179,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const dynamoClient = new DynamoDBClient({ region: LOCAL_REGION, endpoint: dynamo.endpoint, credentials });
     const sqsClient = new SQSClient({ region: LOCAL_REGION, endpoint: sqsEndpoint, credentials });
     await provisionTable(dynamoClient, LOCAL_TABLE_NAME);
-    const queueUrls = await provisionQueues(sqsClient);
+    const queueUrls = await provisionQueues(sqsClient, options.queueVisibilityTimeoutSeconds);
     Object.assign(process.env, {
       [ENV.outboundQueueUrl]: queueUrlForFunctions(queueUrls.outbound),
       [ENV.dispatchQueueUrl]: queueUrlForFunctions(queueUrls.dispatch),

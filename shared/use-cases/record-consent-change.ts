@@ -1,5 +1,5 @@
 import { monotonicFactory } from 'ulid';
-import type { ConsentStore, InboundMarker } from '../adapters/dynamodb/consent-store.ts';
+import type { CommitResult, ConsentStore, InboundMarker } from '../adapters/dynamodb/consent-store.ts';
 import type { StatsStore } from '../adapters/dynamodb/stats-store.ts';
 import { DEFAULT_ATTRIBUTION_WINDOW_HOURS } from '../domain/accounts/account-settings.ts';
 import { CHANNEL_SCOPE } from '../domain/channels.ts';
@@ -129,7 +129,7 @@ export async function recordConsentChange(deps: RecordConsentChangeDeps, input: 
           ...input.idempotency.marker(decision),
         }
       : undefined;
-    const result = await deps.consentStore.commit({
+    const result = await commitReadingBackOnError(deps, accountId, change.contact, marker, {
       accountId,
       contact: change.contact,
       event,
@@ -159,6 +159,29 @@ export async function recordConsentChange(deps: RecordConsentChangeDeps, input: 
     }
   }
   throw new ConsentWriteContentionError();
+}
+
+/**
+ * An error after the SDK's retries can hide a commit that was applied, its answer lost on the way
+ * back. With an idempotency marker in the write, read it back before failing: if the marker holds
+ * this write's event, the change is committed (and the caller goes on to reply) instead of answering
+ * 5xx to a redelivery that would then find a duplicate and send nothing.
+ */
+async function commitReadingBackOnError(
+  deps: RecordConsentChangeDeps,
+  accountId: string,
+  contact: string,
+  marker: InboundMarker | undefined,
+  write: Parameters<ConsentStore['commit']>[0],
+): Promise<CommitResult> {
+  try {
+    return await deps.consentStore.commit(write);
+  } catch (error) {
+    if (!marker) throw error;
+    const stored = await deps.consentStore.getInboundMarker(accountId, contact, marker.provider, marker.providerMessageId).catch(() => undefined);
+    if (stored?.eventId !== undefined && stored.eventId === marker.eventId) return 'committed';
+    throw error;
+  }
 }
 
 /** The line an opt-out happened on: its scope, or for a channel-wide STOPALL the line it was sent to. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { computeWhatsAppSignature } from '../../shared/adapters/whatsapp/whatsapp-signature.ts';
-import { api, createAccount, createLine, uniquePhone } from '../support/api-client.ts';
+import { api, createAccount, createLine, deliverUntilAccepted, uniquePhone } from '../support/api-client.ts';
 import { consentOf, eventsOf, lineConsent } from '../support/consent.ts';
 import { delivery, epochSeconds, metaJson, phoneNumberId, postWhatsApp, sentWhatsApp, textMessage, wamid } from '../support/whatsapp.ts';
 
@@ -180,12 +180,13 @@ describe('WhatsApp Cloud API webhook', () => {
     });
 
     it('replies once when copies of a message arrive while the first is still sending its reply', async () => {
+      // A copy that finds the reply held by another delivery answers 500 so that Meta comes back; Meta does.
       const contacts = Array.from({ length: 8 }, () => uniquePhone());
       await Promise.all(
         contacts.map(async (contact) => {
           const body = metaJson(delivery(wa.phoneNumberId, { messages: [textMessage(contact, 'STOP')] }));
-          const answers = await Promise.all(Array.from({ length: 4 }, () => post(body)));
-          expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+          const answers = await Promise.all(Array.from({ length: 4 }, () => deliverUntilAccepted(() => post(body))));
+          expect(answers.map((answer) => answer.last?.status)).toEqual([200, 200, 200, 200]);
         }),
       );
       const replies = await Promise.all(contacts.map(async (contact) => (await sentWhatsApp({ to: contact })).length));

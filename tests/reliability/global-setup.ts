@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { startLocalStack, type LocalStack } from '../../infra/local/local-stack.ts';
-import { ENV } from '../../shared/config/service-config.ts';
 import { startAwsProxy, type AwsProxy, type FaultPlan } from '../support/aws-proxy.ts';
 import { freePort } from '../support/free-port.ts';
 import type { StackStats } from '../support/reliability.ts';
@@ -25,8 +24,6 @@ const proxies: { dynamodb?: AwsProxy; sqs?: AwsProxy } = {};
  */
 export async function setup(project: TestProject): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  // An injected timeout costs the client's request timeout: 5 s rather than the local default of 15 s.
-  process.env[ENV.dynamoDbRequestTimeoutMs] ??= '5000';
   const logStats = { unhandledErrors: 0, lines: 0, tail: [] as string[] };
   stack = await startLocalStack({
     port: await freePort(),
@@ -41,6 +38,11 @@ export async function setup(project: TestProject): Promise<void> {
     recordQueues: true,
     allowClockOverride: true,
     sweepIntervalSeconds: 0,
+    // Failed outbound messages come back after 40 s instead of the deployed 180 s (6 × the gate's
+    // 30 s timeout), so the fault run's retries fit in minutes; still above the gate's 35 s lease.
+    queueVisibilityTimeoutSeconds: { outbound: 40 },
+    // Lambda runs many batches at once; under faults most of a batch's time is spent waiting on retries.
+    eventSourceConcurrency: 6,
     serviceEndpoints: async (emulators) => {
       proxies.dynamodb = await startAwsProxy(emulators.dynamoDb, 'dynamodb');
       proxies.sqs = await startAwsProxy(emulators.sqs, 'sqs');

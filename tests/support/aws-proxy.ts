@@ -5,10 +5,11 @@ import type { AddressInfo } from 'node:net';
  * What an injected fault looks like to the SDK:
  * - `throttle`: the service's throttling error (400), not applied; the SDK backs off and retries.
  * - `server-error`: a 500 / 503 answered before the request reaches the service, so not applied.
- * - `timeout`: no answer at all until the client gives up (its request timeout); not applied.
- * - `lost-response`: the request IS applied by the service, then the connection hangs until the
- *   client gives up, as when a response is lost on the way back. Retries must then be harmless
- *   (DynamoDB transactions carry the SDK's ClientRequestToken; conditional writes see their own write).
+ * - `timeout`: no answer for HANG_MS, then the connection drops (what a client sees when its request
+ *   times out, without waiting for its own, longer, timeout); not applied.
+ * - `lost-response`: the request IS applied by the service, then the same silence and drop, as when a
+ *   response is lost on the way back. Retries must then be harmless (DynamoDB transactions carry the
+ *   SDK's ClientRequestToken; conditional writes see their own write).
  */
 export type FaultKind = 'throttle' | 'server-error' | 'timeout' | 'lost-response';
 
@@ -35,6 +36,9 @@ export interface AwsProxy {
   reset(): void;
   close(): Promise<void>;
 }
+
+/** How long an injected timeout stays silent before the connection drops. */
+const HANG_MS = 1_000;
 
 /** The AWS JSON protocol family of the service behind the proxy decides what its errors look like. */
 export type AwsJsonService = 'dynamodb' | 'sqs';
@@ -104,10 +108,14 @@ export async function startAwsProxy(target: string, service: AwsJsonService = 'd
     res.end(body);
   };
 
-  /** Holds the response open until the client gives up (its request timeout closes the socket). */
+  /** No answer for HANG_MS, then the connection drops (or the client gives up first). */
   const hang = (res: ServerResponse) => {
     held.add(res);
-    res.on('close', () => held.delete(res));
+    const timer = setTimeout(() => res.destroy(), HANG_MS);
+    res.on('close', () => {
+      clearTimeout(timer);
+      held.delete(res);
+    });
   };
 
   const server: Server = createServer((req, res) => {
