@@ -127,8 +127,11 @@ export class OptgateFunction extends Construct {
         sourceMap: true,
         // Stack traces need file names and lines, not the sources: keeps the bundle small.
         sourcesContent: false,
-        // Ship the SDK version the tests ran against instead of whatever the runtime carries today.
-        bundleAwsSDK: true,
+        // The AWS SDK v3 the nodejs24.x runtime provides, not a copy in every bundle: bundles were
+        // 0.8–1.2 MB with it, and parsing them is most of a cold start (BENCHMARKS.md, cold start).
+        // The SDK's APIs used here are long stable; the runtime's SDK gets AWS's security updates.
+        bundleAwsSDK: false,
+        externalModules: ['@aws-sdk/*'],
         tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
         ...(definition.staticAssets ? { commandHooks: staticAssetHooks(definition, definition.staticAssets) } : {}),
       },

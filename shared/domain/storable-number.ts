@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A number a DynamoDB item can hold as the SDK writes it: integers beyond 2^53 would lose digits

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Stores } from '../adapters/dynamodb/stores.ts';
 import { attributionWindowHoursOf } from '../domain/accounts/account-settings.ts';
 import { CHANNEL_SCOPE, CHANNELS, CONSENT_SOURCES, CONSENT_STATUSES } from '../domain/channels.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROUTE_DOCS, type RouteAuth } from '../../shared/openapi/route-docs.ts';
 import { routeTable, type RouteKey } from '../../shared/manifest.ts';
 

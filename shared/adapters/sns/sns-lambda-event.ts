@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SnsMessage, SnsSignatureVerifier } from './sns-signature.ts';
 import { METRIC_NAMES, metrics } from '../../observability/metrics.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The WhatsApp Cloud API webhook (`object: whatsapp_business_account`): entries of changes, each

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RetentionOverride } from '../retention/retention-policy.ts';
 import { storableNumber } from '../storable-number.ts';
 

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHANNEL_SCOPE, CHANNELS, CONSENT_SOURCES, CONSENT_STATUSES, type Channel, type ConsentSource, type ConsentStatus } from '../channels.ts';
 import type { ConsentEvidence, JsonValue } from '../consent/consent-record.ts';
 import { normalizeContact } from '../contact-address.ts';
