@@ -315,6 +315,12 @@ export const TABLE = {
     { name: 'byExpiry', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
     /** Contact profiles of an account (search by address prefix): gsi3pk = A#{account}#P#{shard}, gsi3sk = {contact}. */
     { name: 'byContact', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', projection: 'ALL' },
+    /**
+     * Allowed marketing messages by contact and line (opt-out attribution), sparse: gsi4pk =
+     * A#{account}#C#{contact}#MKT#{line}, gsi4sk = when the gate allowed it. Keys only: the reader
+     * fetches the few history items it needs.
+     */
+    { name: 'byMarketingSend', partitionKey: 'gsi4pk', sortKey: 'gsi4sk', projection: 'KEYS_ONLY' },
   ] as readonly TableIndex[],
 } as const;
 

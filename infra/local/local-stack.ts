@@ -3,10 +3,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
+import { ConsentSummaryStore } from '../../shared/adapters/dynamodb/consent-summary-store.ts';
 import { ENV } from '../../shared/config/service-config.ts';
+import { backfillConsentSummaries } from '../../shared/use-cases/backfill-consent-summaries.ts';
 import { FUNCTIONS, type FunctionDefinition, type QueueName } from '../../shared/manifest.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import type { TopicName } from '../../shared/manifest.ts';
@@ -91,6 +94,17 @@ function resolveAdminKey(options: LocalStackOptions): string {
  * plays API Gateway and SNS for the manifest's handlers. Handlers find the emulators through the
  * standard AWS_ENDPOINT_URL_* variables, exactly as deployed code finds AWS.
  */
+/**
+ * A new table holds nothing from before consent summaries: the migration is complete from the start.
+ * A data folder from an older version gets its summaries now, before anything reads them.
+ */
+async function migrateConsentSummaries(client: DynamoDBClient, created: boolean): Promise<void> {
+  const db = DynamoDBDocumentClient.from(client);
+  const summaries = new ConsentSummaryStore(db, LOCAL_TABLE_NAME);
+  if (created) await summaries.markMigrationComplete(new Date());
+  else await backfillConsentSummaries({ db, tableName: LOCAL_TABLE_NAME, realNowMs: Date.now }, { now: new Date(), deadlineMs: Number.POSITIVE_INFINITY });
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? ((line: string) => console.log(line));
   await assertPortFree(options.port, 'PORT');
@@ -137,7 +151,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const dynamoClient = new DynamoDBClient({ region: LOCAL_REGION, endpoint: dynamo.endpoint, credentials });
     const sqsClient = new SQSClient({ region: LOCAL_REGION, endpoint: sqsEndpoint, credentials });
-    await provisionTable(dynamoClient, LOCAL_TABLE_NAME);
+    const table = await provisionTable(dynamoClient, LOCAL_TABLE_NAME);
+    await migrateConsentSummaries(dynamoClient, table.created);
     const queueUrls = await provisionQueues(sqsClient);
     Object.assign(process.env, {
       [ENV.outboundQueueUrl]: queueUrls.outbound,

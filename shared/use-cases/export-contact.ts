@@ -71,7 +71,8 @@ export async function exportContact(
     for (const item of page.items) {
       const sk = String(item.sk);
       const kind = itemKindOf(sk);
-      if (kind === 'profile' || isExpired(item.expiresAt as number | undefined, nowMs)) continue;
+      // The summary is the gate's copy of the consent and suppression items exported here: not repeated.
+      if (kind === 'profile' || kind === 'summary' || isExpired(item.expiresAt as number | undefined, nowMs)) continue;
       found = true;
       const exported = exportedItem(item);
       bytes += JSON.stringify(exported).length;
