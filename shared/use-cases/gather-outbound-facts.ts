@@ -19,7 +19,7 @@ export interface FactsRequest {
   /**
    * Whether the erasure tombstone can change the decision, given what else was read. Tombstones
    * only ever block marketing that would otherwise go out, so they are read in a second round for
-   * those messages only. Default: always read.
+   * those messages only (and only where the consent summary does not say). Default: always read.
    */
   tombstoneMatters?: (stored: StoredFacts, account: AccountContext) => boolean;
 }
@@ -82,12 +82,11 @@ export async function gatherOutboundFacts(
   const source: ConsentSource = options.source ?? (summaries ? 'summary' : 'records');
 
   const hashes = new Map<string, string>();
-  const tombstoneKey = (account: AccountContext, accountId: string, contact: string): TableKey | undefined => {
-    if (!account.erasureKey) return undefined;
+  const tombstoneKey = (erasureKey: Buffer, accountId: string, contact: string): TableKey => {
     const cacheKey = `${accountId}\u0000${contact}`;
     let hash = hashes.get(cacheKey);
     if (!hash) {
-      hash = contactErasureHash(account.erasureKey, contact);
+      hash = contactErasureHash(erasureKey, contact);
       hashes.set(cacheKey, hash);
     }
     return keys.tombstone(accountId, hash);
@@ -116,10 +115,7 @@ export async function gatherOutboundFacts(
     }
     const plan = keysFor(request, result.line);
     wanted.push(...plan);
-    // From records without a predicate, the tombstone is read in the first round, with the rest.
-    const tombstone = source === 'records' && !request.tombstoneMatters ? tombstoneKey(account, result.line.accountId, request.contact) : undefined;
-    if (tombstone) wanted.push(tombstone);
-    return { request, line: result.line, account, plan, tombstone };
+    return { request, line: result.line, account, plan };
   });
 
   const empty = { items: new Map<string, Record<string, unknown>>(), failed: new Set<string>() };
@@ -127,8 +123,7 @@ export async function gatherOutboundFacts(
   /** Per request: what was read, and whether the erasure is known from it (a summary says). */
   const storedFacts = planned.map((entry, index): { stored: StoredFacts; erasureKnown: boolean } | undefined => {
     if (!entry) return undefined;
-    const planKeys = entry.tombstone ? [...entry.plan, entry.tombstone] : entry.plan;
-    if (planKeys.some((key) => fresh.failed.has(keyId(key)))) {
+    if (entry.plan.some((key) => fresh.failed.has(keyId(key)))) {
       results[index] = { kind: 'failed' };
       return undefined;
     }
@@ -146,17 +141,25 @@ export async function gatherOutboundFacts(
     if (lineRecord) stored.lineRecord = lineRecord;
     if (channelRecord) stored.channelRecord = channelRecord;
     if (suppression) stored.suppression = suppression;
-    setTombstone(stored, item(entry.tombstone));
-    return { stored, erasureKnown: entry.tombstone !== undefined };
+    return { stored, erasureKnown: false };
   });
 
-  // Second round: tombstones the first round did not settle, for the messages whose decision they can still change.
-  const late = planned.flatMap((entry, index) => {
+  // Second round: tombstones the first round did not settle, for the messages whose decision they
+  // can still change (the accounts' erasure keys first, when not cached: no key, no tombstone).
+  const unsettled = planned.flatMap((entry, index) => {
     const read = storedFacts[index];
     if (!entry || !read || read.erasureKnown) return [];
     if (entry.request.tombstoneMatters && !entry.request.tombstoneMatters(read.stored, entry.account)) return [];
-    const key = tombstoneKey(entry.account, entry.line.accountId, entry.request.contact);
-    return key ? [{ index, key }] : [];
+    return [{ index, entry }];
+  });
+  const erasure = unsettled.length > 0 ? await store.erasureKeys(unsettled.map(({ entry }) => entry.line.accountId)) : { keys: new Map<string, Buffer>(), failed: new Set<string>() };
+  const late = unsettled.flatMap(({ index, entry }) => {
+    if (erasure.failed.has(entry.line.accountId)) {
+      storedFacts[index] = undefined;
+      return [];
+    }
+    const erasureKey = erasure.keys.get(entry.line.accountId);
+    return erasureKey ? [{ index, key: tombstoneKey(erasureKey, entry.line.accountId, entry.request.contact) }] : [];
   });
   const tombstones = late.length > 0 ? await store.readFresh(late.map((entry) => entry.key)) : empty;
   for (const { index, key } of late) {

@@ -22,8 +22,6 @@ export interface GateLine {
 
 export interface AccountContext {
   settings: AccountSettings;
-  /** The account's erasure key, when it has erased anyone (tombstones are keyed with it). */
-  erasureKey?: Buffer;
 }
 
 export interface OutboundStoreOptions {
@@ -81,7 +79,7 @@ export function routeLookupKey(channel: Channel, address: string): string {
 export class OutboundStore {
   private readonly routes: TtlCache<string, GateLine>;
   private readonly settings: TtlCache<string, AccountSettings>;
-  private readonly erasureKeys: TtlCache<string, Buffer>;
+  private readonly erasureKeyCache: TtlCache<string, Buffer>;
   /** When the summary migration was last seen incomplete (re-checked once the entry expires). */
   private readonly migrationChecked: TtlCache<'state', true>;
   private summariesReady = false;
@@ -93,7 +91,7 @@ export class OutboundStore {
   ) {
     this.routes = new TtlCache(options.cacheTtlMs);
     this.settings = new TtlCache(options.cacheTtlMs);
-    this.erasureKeys = new TtlCache(options.cacheTtlMs);
+    this.erasureKeyCache = new TtlCache(options.cacheTtlMs);
     this.migrationChecked = new TtlCache(options.cacheTtlMs);
   }
 
@@ -133,21 +131,16 @@ export class OutboundStore {
   }
 
   /**
-   * Settings (defaults when never saved) and the erasure key of each account, and whether consent
-   * summaries can be read (the table's summary migration is complete: cached once it is). An absent
-   * erasure key is not cached.
+   * Settings (defaults when never saved) of each account, and whether consent summaries can be
+   * read (the table's summary migration is complete: cached once it is).
    */
   async accountContexts(accountIds: Iterable<string>): Promise<{ contexts: Map<string, AccountContext>; failed: Set<string>; summaries: boolean }> {
     const contexts = new Map<string, AccountContext>();
     const failed = new Set<string>();
-    const wanted: TableKey[] = [];
     const unique = [...new Set(accountIds)];
-    for (const accountId of unique) {
-      if (!this.settings.has(accountId)) wanted.push(keys.settings(accountId));
-      if (!this.erasureKeys.has(accountId)) wanted.push(keys.erasureKey(accountId));
-    }
+    const wanted: TableKey[] = unique.filter((accountId) => !this.settings.has(accountId)).map((accountId) => keys.settings(accountId));
     const migrationKey = keys.migration(CONSENT_SUMMARY_MIGRATION);
-    // Until the migration is seen complete, its state is read with the rest (at most once per cache period).
+    // Until the migration is seen complete, its state is read with the settings (at most once per cache period).
     const checkMigration = !this.summariesReady && (wanted.length > 0 || !this.migrationChecked.has('state'));
     if (checkMigration) wanted.push(migrationKey);
     const result = wanted.length > 0 ? await batchGetItems(this.db, this.tableName, wanted, this.options.batchGet) : undefined;
@@ -157,38 +150,52 @@ export class OutboundStore {
     }
     for (const accountId of unique) {
       let settings = this.settings.get(accountId);
-      let erasureKey = this.erasureKeys.get(accountId);
-      if (result) {
+      if (!settings && result) {
         const settingsId = keyId(keys.settings(accountId));
-        const erasureId = keyId(keys.erasureKey(accountId));
-        if (result.failed.has(settingsId) || result.failed.has(erasureId)) {
-          failed.add(accountId);
-          continue;
-        }
-        if (!settings) {
-          const parsed = parseSettings(result.items.get(settingsId));
-          if (!parsed) {
-            failed.add(accountId);
-            continue;
-          }
+        const parsed = result.failed.has(settingsId) ? undefined : parseSettings(result.items.get(settingsId));
+        if (parsed) {
           settings = parsed;
           this.settings.set(accountId, settings);
-        }
-        if (!erasureKey) {
-          const raw = result.items.get(erasureId)?.key;
-          if (typeof raw === 'string' && raw.length > 0) {
-            erasureKey = Buffer.from(raw, 'base64');
-            this.erasureKeys.set(accountId, erasureKey);
-          }
         }
       }
       if (!settings) {
         failed.add(accountId);
         continue;
       }
-      contexts.set(accountId, { settings, ...(erasureKey ? { erasureKey } : {}) });
+      contexts.set(accountId, { settings });
     }
     return { contexts, failed, summaries: this.summariesReady };
+  }
+
+  /**
+   * The erasure keys of these accounts (an account without one has never erased anyone): read only
+   * when a tombstone must be looked up, cached once found (a key never changes); an absent key is
+   * read again next time, since the account's first erasure may create it at any moment.
+   */
+  async erasureKeys(accountIds: Iterable<string>): Promise<{ keys: Map<string, Buffer>; failed: Set<string> }> {
+    const found = new Map<string, Buffer>();
+    const unique = [...new Set(accountIds)];
+    const missing = unique.filter((accountId) => {
+      const cached = this.erasureKeyCache.get(accountId);
+      if (cached) found.set(accountId, cached);
+      return !cached;
+    });
+    const failed = new Set<string>();
+    if (missing.length === 0) return { keys: found, failed };
+    const result = await batchGetItems(this.db, this.tableName, missing.map((accountId) => keys.erasureKey(accountId)), { ...this.options.batchGet, consistentRead: true });
+    for (const accountId of missing) {
+      const id = keyId(keys.erasureKey(accountId));
+      if (result.failed.has(id)) {
+        failed.add(accountId);
+        continue;
+      }
+      const raw = result.items.get(id)?.key;
+      if (typeof raw !== 'string' || raw.length === 0) continue;
+      const key = Buffer.from(raw, 'base64');
+      this.erasureKeyCache.set(accountId, key);
+      found.set(accountId, key);
+    }
+    return { keys: found, failed };
   }
 
   /** Consent summaries (or records), suppressions and tombstones: never cached, strongly consistent (a STOP a second ago counts). */
