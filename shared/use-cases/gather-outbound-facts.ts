@@ -130,7 +130,10 @@ export async function gatherOutboundFacts(
     if (source === 'summary') {
       const summary = parseSummaryItem(fresh.items.get(keyId(entry.plan[0] as TableKey)));
       if (!summary) return { stored: {}, erasureKnown: false };
-      return { stored: outboundFactsFromSummary(summary.summary, { channel: entry.request.channel, lineId: entry.line.lineId, nowMs }), erasureKnown: true };
+      const { tombstone, ...stored } = outboundFactsFromSummary(summary.summary, { channel: entry.request.channel, lineId: entry.line.lineId, nowMs });
+      // The erasure counts (and shows in the basis) only where it can change the decision, as when read from its tombstone.
+      const matters = tombstone !== undefined && (!entry.request.tombstoneMatters || entry.request.tombstoneMatters(stored, entry.account));
+      return { stored: matters ? { ...stored, tombstone } : stored, erasureKnown: true };
     }
     const item = (key: TableKey | undefined) => (key ? liveItem(fresh.items.get(keyId(key)), nowMs) : undefined);
     const [lineKey, channelKey, suppressionKey] = entry.plan;
