@@ -61,7 +61,12 @@ export async function gatherOutboundFacts(
   nowMs: number,
   options: { accountId?: string; source?: ConsentSource } = {},
 ): Promise<FactsResult[]> {
-  const lookups = requests.flatMap((request) => lineCandidates(request.channel, request.from).map((address) => ({ channel: request.channel, address })));
+  // An email address shadowed by its domain is remembered as no line for the cache period: messages
+  // sent from the addresses of a domain line would otherwise read that missing route on every batch.
+  const lookups = requests.flatMap((request) => {
+    const candidates = lineCandidates(request.channel, request.from);
+    return candidates.map((address, index) => ({ channel: request.channel, address, rememberMiss: index < candidates.length - 1 }));
+  });
   const { lines, failed: failedLookups } = await store.resolveLines(lookups);
 
   const results: (FactsResult | { kind: 'line'; line: GateLine })[] = requests.map((request) => {

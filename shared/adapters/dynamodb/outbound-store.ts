@@ -77,7 +77,8 @@ export function routeLookupKey(channel: Channel, address: string): string {
  * consistent) and the message-history items that make the gate idempotent.
  */
 export class OutboundStore {
-  private readonly routes: TtlCache<string, GateLine>;
+  /** Lines by lookup; null: remembered as no line (see resolveLines). */
+  private readonly routes: TtlCache<string, GateLine | null>;
   private readonly settings: TtlCache<string, AccountSettings>;
   private readonly erasureKeyCache: TtlCache<string, Buffer>;
   /** When the summary migration was last seen incomplete (re-checked once the entry expires). */
@@ -98,21 +99,22 @@ export class OutboundStore {
   /**
    * Lines by (channel, address). Unknown addresses come back as null and are not cached, so a line
    * created a moment ago is found by the next batch; a deleted line may be served from cache until
-   * its entry expires.
+   * its entry expires. A lookup marked `rememberMiss` is cached when it finds nothing too (an email
+   * address whose domain is the line is looked up for every message of that domain).
    */
-  async resolveLines(lookups: readonly { channel: Channel; address: string }[]): Promise<{ lines: Map<string, GateLine | null>; failed: Set<string> }> {
+  async resolveLines(lookups: readonly { channel: Channel; address: string; rememberMiss?: boolean }[]): Promise<{ lines: Map<string, GateLine | null>; failed: Set<string> }> {
     const lines = new Map<string, GateLine | null>();
-    const misses = new Map<string, TableKey>();
-    for (const { channel, address } of lookups) {
+    const misses = new Map<string, { key: TableKey; rememberMiss: boolean }>();
+    for (const { channel, address, rememberMiss } of lookups) {
       const lookup = routeLookupKey(channel, address);
       const cached = this.routes.get(lookup);
-      if (cached) lines.set(lookup, cached);
-      else misses.set(lookup, keys.route(channel, address));
+      if (cached !== undefined) lines.set(lookup, cached);
+      else misses.set(lookup, { key: keys.route(channel, address), rememberMiss: rememberMiss === true });
     }
     const failed = new Set<string>();
     if (misses.size === 0) return { lines, failed };
-    const result = await batchGetItems(this.db, this.tableName, [...misses.values()], { ...this.options.batchGet, attributes: ROUTE_ATTRIBUTES });
-    for (const [lookup, key] of misses) {
+    const result = await batchGetItems(this.db, this.tableName, [...misses.values()].map((miss) => miss.key), { ...this.options.batchGet, attributes: ROUTE_ATTRIBUTES });
+    for (const [lookup, { key, rememberMiss }] of misses) {
       const id = keyId(key);
       if (result.failed.has(id)) {
         failed.add(lookup);
@@ -121,6 +123,7 @@ export class OutboundStore {
       const item = result.items.get(id);
       if (!item || typeof item.accountId !== 'string' || typeof item.lineId !== 'string') {
         lines.set(lookup, null);
+        if (rememberMiss) this.routes.set(lookup, null);
         continue;
       }
       const line: GateLine = { accountId: item.accountId, lineId: item.lineId, channel: item.channel as Channel, address: String(item.address) };

@@ -218,6 +218,19 @@ describe('gate under DynamoDB faults', () => {
     expect(requestedKeys.some((key) => key.includes('SUMMARY#'))).toBe(false);
   });
 
+  it('remembers that an email address of a domain line is no line of its own (one route read per cache period, not per batch)', async () => {
+    const route = keys.route('email', 'news.example.com');
+    table.set(id(route), { ...route, accountId: ACCOUNT, lineId: 'line_mail', channel: 'email', address: 'news.example.com' });
+    const mail = (messageId: string): GateRecord => ({
+      messageId: `sqs-${messageId}`,
+      body: JSON.stringify({ messageId, channel: 'email', from: 'offers@news.example.com', to: 'jane@example.org', category: 'transactional' }),
+    });
+    await gateOutboundBatch(deps(), [mail('e1')]);
+    await gateOutboundBatch(deps(), [mail('e2')]);
+    expect(dispatchedIds()).toEqual(['e1', 'e2']);
+    expect(requestedKeys.filter((key) => key.startsWith('ROUTE#email#'))).toEqual([id(keys.route('email', 'offers@news.example.com')), id(route)]);
+  });
+
   it('throttled consent reads: every affected message is retried, none is sent unchecked', async () => {
     faults.batchGet = (input) => (input.RequestItems?.[TABLE]?.ConsistentRead ? throttled() : undefined);
     const result = await gateOutboundBatch(deps(), [record('m1', A), record('m2', B), record('m3', C)]);
