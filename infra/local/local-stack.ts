@@ -7,7 +7,6 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
-import { ConsentSummaryStore } from '../../shared/adapters/dynamodb/consent-summary-store.ts';
 import { ENV } from '../../shared/config/service-config.ts';
 import { backfillConsentSummaries } from '../../shared/use-cases/backfill-consent-summaries.ts';
 import { FUNCTIONS, type FunctionDefinition, type QueueName } from '../../shared/manifest.ts';
@@ -95,14 +94,13 @@ function resolveAdminKey(options: LocalStackOptions): string {
  * standard AWS_ENDPOINT_URL_* variables, exactly as deployed code finds AWS.
  */
 /**
- * A new table holds nothing from before consent summaries: the migration is complete from the start.
- * A data folder from an older version gets its summaries now, before anything reads them.
+ * A data folder from an older version gets its consent summaries now, before anything reads them
+ * (a new table has nothing to migrate: its accounts are created with summaries).
  */
 async function migrateConsentSummaries(client: DynamoDBClient, created: boolean): Promise<void> {
+  if (created) return;
   const db = DynamoDBDocumentClient.from(client);
-  const summaries = new ConsentSummaryStore(db, LOCAL_TABLE_NAME);
-  if (created) await summaries.markMigrationComplete(new Date());
-  else await backfillConsentSummaries({ db, tableName: LOCAL_TABLE_NAME, realNowMs: Date.now }, { now: new Date(), deadlineMs: Number.POSITIVE_INFINITY });
+  await backfillConsentSummaries({ db, tableName: LOCAL_TABLE_NAME, realNowMs: Date.now }, { now: new Date(), deadlineMs: Number.POSITIVE_INFINITY });
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {

@@ -40,9 +40,9 @@ export function lineCandidates(channel: Channel, from: string): string[] {
 }
 
 /**
- * Where consent is read from: `summary` (one item per contact and channel, once the table's
- * summary migration is complete) or `records` (the line record, the channel record and the email
- * suppression, each its own item: tables whose older data has no summaries yet).
+ * Where consent is read from: `summary` (one item per contact and channel, in accounts whose
+ * summaries are complete) or `records` (the line record, the channel record and the email
+ * suppression, each its own item: accounts with older data not yet migrated).
  */
 export type ConsentSource = 'summary' | 'records';
 
@@ -82,9 +82,8 @@ export async function gatherOutboundFacts(
   });
 
   const accountIds = new Set(results.flatMap((result) => (result.kind === 'line' ? [result.line.accountId] : [])));
-  const { contexts, failed: failedAccounts, summaries } =
-    accountIds.size > 0 ? await store.accountContexts(accountIds) : { contexts: new Map<string, AccountContext>(), failed: new Set<string>(), summaries: false };
-  const source: ConsentSource = options.source ?? (summaries ? 'summary' : 'records');
+  const { contexts, failed: failedAccounts } = accountIds.size > 0 ? await store.accountContexts(accountIds) : { contexts: new Map<string, AccountContext>(), failed: new Set<string>() };
+  const sourceOf = (account: AccountContext): ConsentSource => options.source ?? (account.summaries ? 'summary' : 'records');
 
   const hashes = new Map<string, string>();
   const tombstoneKey = (erasureKey: Buffer, accountId: string, contact: string): TableKey => {
@@ -96,7 +95,7 @@ export async function gatherOutboundFacts(
     }
     return keys.tombstone(accountId, hash);
   };
-  const keysFor = (request: FactsRequest, line: GateLine): TableKey[] =>
+  const keysFor = (request: FactsRequest, line: GateLine, source: ConsentSource): TableKey[] =>
     source === 'summary'
       ? [keys.consentSummary(line.accountId, request.contact, request.channel)]
       : [
@@ -118,9 +117,10 @@ export async function gatherOutboundFacts(
       results[index] = { kind: 'ready', line: result.line, account };
       return undefined;
     }
-    const plan = keysFor(request, result.line);
+    const source = sourceOf(account);
+    const plan = keysFor(request, result.line, source);
     wanted.push(...plan);
-    return { request, line: result.line, account, plan };
+    return { request, line: result.line, account, plan, source };
   });
 
   const empty = { items: new Map<string, Record<string, unknown>>(), failed: new Set<string>() };
@@ -132,7 +132,7 @@ export async function gatherOutboundFacts(
       results[index] = { kind: 'failed' };
       return undefined;
     }
-    if (source === 'summary') {
+    if (entry.source === 'summary') {
       const summary = parseSummaryItem(fresh.items.get(keyId(entry.plan[0] as TableKey)));
       if (!summary) return { stored: {}, erasureKnown: false };
       const { tombstone, ...stored } = outboundFactsFromSummary(summary.summary, { channel: entry.request.channel, lineId: entry.line.lineId, nowMs });

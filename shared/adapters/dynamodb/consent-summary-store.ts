@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { CHANNELS, type Channel } from '../../domain/channels.ts';
 import {
   EMPTY_SUMMARY,
@@ -21,8 +21,19 @@ import { expiryAttributes, expiryIndexAttributes, keys, SK_PREFIX } from './tabl
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-/** The migration that gave every (contact, channel) with consent data its summary item. */
+/**
+ * The account item's attribute saying every (contact, channel) of the account with consent data has
+ * its summary: set when the account is created, or by the migration (backfillConsentSummaries) for
+ * accounts with data from before summaries. Without it, readers use the records themselves.
+ */
+export const CONSENT_SUMMARIES_FLAG = 'consentSummaries';
+/** The migration's progress (see backfillConsentSummaries). */
 export const CONSENT_SUMMARY_MIGRATION = 'CONSENT_SUMMARY';
+
+/** Whether an account item says its consent summaries are complete. */
+export function summariesComplete(accountItem: Record<string, unknown> | undefined): boolean {
+  return accountItem?.[CONSENT_SUMMARIES_FLAG] === true;
+}
 
 /** Items per TransactWriteItems, the summary's Put included. */
 const TRANSACT_MAX_ITEMS = 100;
@@ -143,7 +154,8 @@ function groupId(accountId: string, contact: string, channel: Channel): string {
  * summaries in its own transaction: ErasureStore.start).
  */
 export class ConsentSummaryStore {
-  private migrated = false;
+  /** Accounts seen with complete summaries (it never goes back). */
+  private readonly migrated = new Set<string>();
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -151,25 +163,27 @@ export class ConsentSummaryStore {
   ) {}
 
   /**
-   * Whether every (contact, channel) with consent data has its summary: true on tables created with
-   * summaries and once the backfill (backfillConsentSummaries) has run. Cached once true.
+   * Marks accounts as having every summary (the migration, once it has created them all). Accounts
+   * that no longer exist are skipped.
    */
-  async migrationComplete(): Promise<boolean> {
-    if (this.migrated) return true;
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.migration(CONSENT_SUMMARY_MIGRATION), ConsistentRead: true }));
-    this.migrated = Item?.complete === true;
-    return this.migrated;
-  }
-
-  /** Records that every summary exists (a new table, or the backfill finished). */
-  async markMigrationComplete(now: Date): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...keys.migration(CONSENT_SUMMARY_MIGRATION), type: 'migration', complete: true, completedAt: now.toISOString() },
-      }),
-    );
-    this.migrated = true;
+  async markAccountsMigrated(accountIds: Iterable<string>): Promise<void> {
+    for (const accountId of new Set(accountIds)) {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.account(accountId),
+            UpdateExpression: 'SET #flag = :true',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#flag': CONSENT_SUMMARIES_FLAG },
+            ExpressionAttributeValues: { ':true': true },
+          }),
+        );
+        this.migrated.add(accountId);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
   }
 
   /**
@@ -231,14 +245,19 @@ export class ConsentSummaryStore {
   }
 
   /**
-   * The current summaries (strongly consistent). Where none exists: before the migration, the one the
-   * channel's items imply (they may predate summaries); after it, none means no live record. Either
-   * way the erasure time comes from the contact's tombstone.
+   * The current summaries (strongly consistent). Where none exists: in an account not yet migrated,
+   * the one the channel's items imply (they may predate summaries); in a migrated one, none means no
+   * live record. Either way the erasure time comes from the contact's tombstone.
    */
   async read(groups: readonly { accountId: string; contact: string; channel: Channel }[], nowMs: number): Promise<Map<string, StoredSummary>> {
     const accounts = [...new Set(groups.map((group) => group.accountId))];
-    const wanted: TableKey[] = [...groups.map((group) => keys.consentSummary(group.accountId, group.contact, group.channel)), ...accounts.map((accountId) => keys.erasureKey(accountId))];
-    const [read, migrated] = await Promise.all([this.fresh(wanted), this.migrationComplete()]);
+    const wanted: TableKey[] = [
+      ...groups.map((group) => keys.consentSummary(group.accountId, group.contact, group.channel)),
+      ...accounts.map((accountId) => keys.erasureKey(accountId)),
+      ...accounts.filter((accountId) => !this.migrated.has(accountId)).map((accountId) => keys.account(accountId)),
+    ];
+    const read = await this.fresh(wanted);
+    for (const accountId of accounts) if (summariesComplete(read.get(keyId(keys.account(accountId))))) this.migrated.add(accountId);
     const result = new Map<string, StoredSummary>();
     const missing: { accountId: string; contact: string; channel: Channel }[] = [];
     for (const group of groups) {
@@ -257,13 +276,14 @@ export class ConsentSummaryStore {
     }
     const [erased, fromItems] = await Promise.all([
       tombstones.size > 0 ? this.fresh([...tombstones.values()]) : new Map<string, Record<string, unknown>>(),
-      migrated ? undefined : Promise.all(missing.map((group) => this.channelItems(group.accountId, group.contact, group.channel))),
+      // In a migrated account no summary means no live consent item; elsewhere the items may predate summaries.
+      Promise.all(missing.map((group) => (this.migrated.has(group.accountId) ? [] : this.channelItems(group.accountId, group.contact, group.channel)))),
     ]);
     missing.forEach((group, index) => {
       const id = groupId(group.accountId, group.contact, group.channel);
       const tombstone = tombstones.get(id);
       const erasedAt = tombstone ? erased.get(keyId(tombstone))?.erasedAt : undefined;
-      const items = fromItems?.[index] ?? [];
+      const items = fromItems[index] ?? [];
       const summary = liveSummary(summaryFromItems(items.filter((item) => !isExpired(item.expiresAt as number | undefined, nowMs))), nowMs);
       result.set(id, { summary: { ...summary, ...(typeof erasedAt === 'string' ? { erasedAt } : {}) }, version: undefined });
     });

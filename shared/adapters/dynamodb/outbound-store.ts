@@ -7,7 +7,7 @@ import type { OutboundDecision, OutboundOutcome } from '../../domain/outbound/de
 import type { StatIncrement } from '../../domain/reports/consent-stats.ts';
 import { isExpired } from '../../domain/retention/expires-at.ts';
 import { batchGetItems, keyId, type BatchGetOptions, type TableKey } from './batch-get-items.ts';
-import { CONSENT_SUMMARY_MIGRATION } from './consent-summary-store.ts';
+import { summariesComplete } from './consent-summary-store.ts';
 import { claimRefOf, claimToken, readReceipts, receiptItem, type ClaimRef, type GateReceipt } from './gate-receipts.ts';
 import { statCounterUpdate } from './stats-store.ts';
 import { expiryIndexAttributes, keys, marketingSendIndexAttributes } from './table-keys.ts';
@@ -22,6 +22,8 @@ export interface GateLine {
 
 export interface AccountContext {
   settings: AccountSettings;
+  /** Every contact and channel of the account with consent data has its consent summary (read those). */
+  summaries: boolean;
 }
 
 export interface OutboundStoreOptions {
@@ -79,11 +81,8 @@ export function routeLookupKey(channel: Channel, address: string): string {
 export class OutboundStore {
   /** Lines by lookup; null: remembered as no line (see resolveLines). */
   private readonly routes: TtlCache<string, GateLine | null>;
-  private readonly settings: TtlCache<string, AccountSettings>;
+  private readonly accounts: TtlCache<string, AccountContext>;
   private readonly erasureKeyCache: TtlCache<string, Buffer>;
-  /** When the summary migration was last seen incomplete (re-checked once the entry expires). */
-  private readonly migrationChecked: TtlCache<'state', true>;
-  private summariesReady = false;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -91,9 +90,8 @@ export class OutboundStore {
     private readonly options: OutboundStoreOptions,
   ) {
     this.routes = new TtlCache(options.cacheTtlMs);
-    this.settings = new TtlCache(options.cacheTtlMs);
+    this.accounts = new TtlCache(options.cacheTtlMs);
     this.erasureKeyCache = new TtlCache(options.cacheTtlMs);
-    this.migrationChecked = new TtlCache(options.cacheTtlMs);
   }
 
   /**
@@ -134,40 +132,33 @@ export class OutboundStore {
   }
 
   /**
-   * Settings (defaults when never saved) of each account, and whether consent summaries can be
-   * read (the table's summary migration is complete: cached once it is).
+   * Settings (defaults when never saved) of each account, and whether its consent summaries are
+   * complete (the account item says so: see CONSENT_SUMMARIES_FLAG), through the per-container cache.
    */
-  async accountContexts(accountIds: Iterable<string>): Promise<{ contexts: Map<string, AccountContext>; failed: Set<string>; summaries: boolean }> {
+  async accountContexts(accountIds: Iterable<string>): Promise<{ contexts: Map<string, AccountContext>; failed: Set<string> }> {
     const contexts = new Map<string, AccountContext>();
     const failed = new Set<string>();
     const unique = [...new Set(accountIds)];
-    const wanted: TableKey[] = unique.filter((accountId) => !this.settings.has(accountId)).map((accountId) => keys.settings(accountId));
-    const migrationKey = keys.migration(CONSENT_SUMMARY_MIGRATION);
-    // Until the migration is seen complete, its state is read with the settings (at most once per cache period).
-    const checkMigration = !this.summariesReady && (wanted.length > 0 || !this.migrationChecked.has('state'));
-    if (checkMigration) wanted.push(migrationKey);
-    const result = wanted.length > 0 ? await batchGetItems(this.db, this.tableName, wanted, this.options.batchGet) : undefined;
-    if (result && checkMigration && !result.failed.has(keyId(migrationKey))) {
-      this.summariesReady = result.items.get(keyId(migrationKey))?.complete === true;
-      this.migrationChecked.set('state', true);
-    }
-    for (const accountId of unique) {
-      let settings = this.settings.get(accountId);
-      if (!settings && result) {
-        const settingsId = keyId(keys.settings(accountId));
-        const parsed = result.failed.has(settingsId) ? undefined : parseSettings(result.items.get(settingsId));
-        if (parsed) {
-          settings = parsed;
-          this.settings.set(accountId, settings);
-        }
-      }
+    const misses = unique.filter((accountId) => {
+      const cached = this.accounts.get(accountId);
+      if (cached) contexts.set(accountId, cached);
+      return !cached;
+    });
+    if (misses.length === 0) return { contexts, failed };
+    const result = await batchGetItems(this.db, this.tableName, misses.flatMap((accountId) => [keys.settings(accountId), keys.account(accountId)]), this.options.batchGet);
+    for (const accountId of misses) {
+      const settingsId = keyId(keys.settings(accountId));
+      const accountItemId = keyId(keys.account(accountId));
+      const settings = result.failed.has(settingsId) || result.failed.has(accountItemId) ? undefined : parseSettings(result.items.get(settingsId));
       if (!settings) {
         failed.add(accountId);
         continue;
       }
-      contexts.set(accountId, { settings });
+      const context: AccountContext = { settings, summaries: summariesComplete(result.items.get(accountItemId)) };
+      this.accounts.set(accountId, context);
+      contexts.set(accountId, context);
     }
-    return { contexts, failed, summaries: this.summariesReady };
+    return { contexts, failed };
   }
 
   /**

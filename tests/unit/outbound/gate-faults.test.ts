@@ -3,7 +3,7 @@ import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand, type Bat
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CONSENT_SUMMARY_MIGRATION, summaryItem } from '../../../shared/adapters/dynamodb/consent-summary-store.ts';
+import { CONSENT_SUMMARIES_FLAG, summaryItem } from '../../../shared/adapters/dynamodb/consent-summary-store.ts';
 import { OutboundStore } from '../../../shared/adapters/dynamodb/outbound-store.ts';
 import { keys } from '../../../shared/adapters/dynamodb/table-keys.ts';
 import { defaultAccountSettings } from '../../../shared/domain/accounts/account-settings.ts';
@@ -185,8 +185,8 @@ beforeEach(() => {
   table.set(id(route), { ...route, accountId: ACCOUNT, lineId: 'line_1', channel: 'sms', address: LINE });
   const settings = keys.settings(ACCOUNT);
   table.set(id(settings), { ...settings, settings: defaultAccountSettings() });
-  const migration = keys.migration(CONSENT_SUMMARY_MIGRATION);
-  table.set(id(migration), { ...migration, complete: true });
+  const account = keys.account(ACCOUNT);
+  table.set(id(account), { ...account, accountId: ACCOUNT, [CONSENT_SUMMARIES_FLAG]: true });
   seedConsent(A, 'opted_in');
   seedConsent(B, 'opted_in');
   seedConsent(C, 'opted_out');
@@ -208,8 +208,8 @@ describe('gate under DynamoDB faults', () => {
     expect(consentKeys.sort()).toEqual([A, B, C].map((contact) => id(keys.consentSummary(ACCOUNT, contact, 'sms'))).sort());
   });
 
-  it('reads the records instead while the table has data from before consent summaries (migration not complete)', async () => {
-    table.delete(id(keys.migration(CONSENT_SUMMARY_MIGRATION)));
+  it('reads the records instead for an account with data from before consent summaries (not migrated yet)', async () => {
+    table.set(id(keys.account(ACCOUNT)), { ...keys.account(ACCOUNT), accountId: ACCOUNT });
     const result = await gateOutboundBatch(deps(), [record('m1', A), record('m3', C)]);
     expect(result.batchItemFailures).toEqual([]);
     expect(dispatchedIds()).toEqual(['m1']);
