@@ -199,10 +199,10 @@ export const FUNCTIONS = [
         kind: 'sqs',
         queue: 'outbound',
         // Throughput: the gate's cost is per batch, not per message (one BatchGetItem per 100 distinct
-        // keys, one TransactWriteItems per 100 history items to claim and one to complete,
-        // SendMessageBatch per 10), and a bigger batch shares more keys (contacts with several
-        // messages) and leaves fewer part-filled requests (BENCHMARKS.md has the measured requests per
-        // 1,000 messages). A batch's calls run in parallel, so 500 still takes well under
+        // consent summaries, one TransactWriteItems per 100 claims, SendMessageBatch per 10, and one
+        // receipt transaction for the whole batch), and a bigger batch shares more keys (contacts with
+        // several messages) and leaves fewer part-filled requests (BENCHMARKS.md has the measured
+        // requests per 1,000 messages). A batch's calls run in parallel, so 500 still takes well under
         // a second on DynamoDB; Lambda trims a batch to its 6 MB payload limit when envelopes are large.
         // The 1 s window lets a trickle fill a batch without noticeable latency. Failures are per
         // message (ReportBatchItemFailures), so a big batch does not widen a retry.

@@ -332,7 +332,7 @@ async function recordReceipt(deps: GateDeps, work: readonly Work[], claimed: rea
       return [{ accountId: item.accountId, ...(item.envelope.campaignId ? { campaignId: item.envelope.campaignId } : {}), sentAt: batch.now.toISOString(), retentionMonths: item.retentionMonths ?? DEFAULT_RETENTION_MONTHS }];
     }),
   );
-  const recorded = await deps.store.complete({
+  const { recorded, countersLost } = await deps.store.complete({
     receipt: {
       receiptId: batch.receiptId,
       sent: new Set(sent.map((claim) => claim.ref.claimIndex)),
@@ -343,6 +343,7 @@ async function recordReceipt(deps: GateDeps, work: readonly Work[], claimed: rea
     counters,
   });
   if (!recorded) deps.log.error('Could not record the batch receipt', { receiptId: batch.receiptId, sent: sent.length, campaignCounters: counters.length });
+  if (countersLost > 0) deps.log.error('Could not record campaign sent counters', { receiptId: batch.receiptId, countersLost });
 }
 
 function gatedBody(item: Work, decision: OutboundDecision, now: Date): string {

@@ -279,22 +279,25 @@ export class OutboundStore {
 
   /**
    * Records the invocation's receipt (claims sent, claims given back) and the campaign sent counters
-   * in one transaction: one write for the whole batch instead of one per message. Returns false when
-   * it could not be written (the claims then stay until their lease runs out: see the README's
-   * idempotency guarantee).
+   * in one transaction: one write for the whole batch instead of one per message. `recorded` false:
+   * the receipt could not be written (the claims then stay until their lease runs out: see the
+   * README's idempotency guarantee). `countersLost`: counters that did not fit beside the receipt
+   * (a batch of over 99 campaigns and days) and then failed in their own transaction.
    */
-  async complete(completion: GateCompletion): Promise<boolean> {
+  async complete(completion: GateCompletion): Promise<{ recorded: boolean; countersLost: number }> {
     const { receipt } = completion;
-    const items: TransactItem[] = [
+    const counters = completion.counters.map((counter): TransactItem => ({ Update: statCounterUpdate(this.tableName, counter.accountId, counter.increment, counter.expiresAt) }));
+    const first: TransactItem[] = [
       { Put: { TableName: this.tableName, Item: receiptItem(receipt, completion.expiresAt, completion.createdAt), ConditionExpression: 'attribute_not_exists(pk)' } },
-      ...completion.counters.map((counter): TransactItem => ({ Update: statCounterUpdate(this.tableName, counter.accountId, counter.increment, counter.expiresAt) })),
+      ...counters.slice(0, TRANSACT_MAX_ITEMS - 1),
     ];
-    // The receipt goes first, with the counters that fit beside it; more counters than that (a batch
-    // of over 99 campaigns and days) follow in transactions of their own once the receipt is written.
-    for (let start = 0; start < items.length; start += TRANSACT_MAX_ITEMS) {
-      if (!(await this.writeTransaction(items.slice(start, start + TRANSACT_MAX_ITEMS)))) return start > 0;
+    if (!(await this.writeTransaction(first))) return { recorded: false, countersLost: 0 };
+    let countersLost = 0;
+    for (let start = TRANSACT_MAX_ITEMS - 1; start < counters.length; start += TRANSACT_MAX_ITEMS) {
+      const chunk = counters.slice(start, start + TRANSACT_MAX_ITEMS);
+      if (!(await this.writeTransaction(chunk))) countersLost += chunk.length;
     }
-    return true;
+    return { recorded: true, countersLost };
   }
 
   /** One transaction, retried with backoff on conflicts and throttling; false when it could not be written. */
