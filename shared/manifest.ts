@@ -7,8 +7,41 @@
 /** HTTP API route keys, as API Gateway HTTP API spells them ("METHOD /path/{param}"). */
 export type RouteKey = `${'GET' | 'POST' | 'PUT' | 'DELETE'} /${string}`;
 
-/** What a function may do to the table; the CDK app turns these into explicit IAM action lists. */
-export type TableAccess = 'none' | 'read' | 'readWrite';
+/** DynamoDB actions (IAM names without `dynamodb:`) a function's code calls on the table. */
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem'
+  | 'ConditionCheckItem'
+  | 'DescribeTable';
+
+/** Reads by key and by query; no Scan (the retention sweep queries its index, it never scans the table). */
+export const TABLE_READ = ['GetItem', 'BatchGetItem', 'Query'] as const satisfies readonly TableAction[];
+/** TransactWriteItems has no IAM action of its own: it is authorised per Put / Update / Delete / ConditionCheck. */
+export const TABLE_WRITE = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'] as const satisfies readonly TableAction[];
+/** Item writes without BatchWriteItem: what functions that record consent changes (in transactions) need. */
+export const TABLE_ITEM_WRITE = ['PutItem', 'UpdateItem', 'DeleteItem'] as const satisfies readonly TableAction[];
+/** Erasure: bulk deletes, and a check in its first transaction that the contact's absent consent summaries stay absent. */
+const TABLE_ERASURE = [...TABLE_READ, ...TABLE_WRITE, 'ConditionCheckItem'] as const satisfies readonly TableAction[];
+
+/**
+ * What a function may do to the table: `read` is TABLE_READ, `readWrite` TABLE_READ + TABLE_WRITE, or
+ * the exact list. The CDK app grants exactly these; a unit test bundles each handler and checks the
+ * list against the commands its code can send (tests/unit/infra/code-permissions.test.ts).
+ */
+export type TableAccess = 'none' | 'read' | 'readWrite' | readonly TableAction[];
+
+/** The DynamoDB actions of a TableAccess. */
+export function tableActions(access: TableAccess): readonly TableAction[] {
+  if (access === 'none') return [];
+  if (access === 'read') return TABLE_READ;
+  if (access === 'readWrite') return [...TABLE_READ, ...TABLE_WRITE];
+  return access;
+}
 
 export type Trigger =
   /** An SNS topic the function subscribes to (created by the CDK app; delivered by /local/… locally). */
@@ -33,7 +66,14 @@ export type ExternalApi =
   /** ConsentChanged events on the event bus (every function that records consent changes). */
   | 'eventBridgePutEvents'
   /** Double opt-in confirmation emails from the account's verified identities. */
-  | 'sesSendEmail';
+  | 'sesSendEmail'
+  /**
+   * The service keys in Secrets Manager that open what the table keeps sealed: line credentials and
+   * per-account keys (unsubscribe, form link, erasure). Every function that reads lines or those keys.
+   */
+  | 'serviceKeyRead'
+  /** GetQueueAttributes on the outbound queue: the health check's probe of SQS. */
+  | 'outboundQueueAttributes';
 
 export interface FunctionDefinition {
   /** Stable id: the CDK construct id and the local server's name. */
@@ -52,6 +92,11 @@ export interface FunctionDefinition {
   readonly memoryMb: number;
   /** Routes of this function that are public (signature-verified in code) rather than API-key authorised. */
   readonly publicRoutes?: readonly RouteKey[];
+  /**
+   * The function sends messages that cost money each (SMS and WhatsApp replies, confirmation mails):
+   * the CDK app caps its concurrency so a flood or a loop cannot run up an unbounded bill.
+   */
+  readonly sendsMessages?: boolean;
 }
 
 export const FUNCTIONS = [
@@ -62,9 +107,9 @@ export const FUNCTIONS = [
     routes: ['GET /health'],
     publicRoutes: ['GET /health'],
     triggers: [],
-    table: 'read',
+    table: ['DescribeTable'],
     sendsTo: [],
-    calls: [],
+    calls: ['outboundQueueAttributes'],
     timeoutSeconds: 5,
     memoryMb: 256,
   },
@@ -98,9 +143,9 @@ export const FUNCTIONS = [
       'POST /v1/unsubscribe-keys',
     ],
     triggers: [],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
-    calls: ['eventBridgePutEvents'],
+    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 10,
     memoryMb: 512,
   },
@@ -119,9 +164,9 @@ export const FUNCTIONS = [
       'GET /v1/exports/consent',
     ],
     triggers: [],
-    table: 'readWrite',
+    table: TABLE_ERASURE,
     sendsTo: [],
-    calls: [],
+    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     // HTTP API integrations time out at 30 s; long erasures answer 202 before that and continue.
     timeoutSeconds: 29,
     memoryMb: 1024,
@@ -132,9 +177,9 @@ export const FUNCTIONS = [
     description: 'Hourly: runs open background jobs (retention re-application, unfinished erasures), then deletes expired items found through the byExpiry index',
     routes: [],
     triggers: [{ kind: 'schedule', rate: '1 hour' }],
-    table: 'readWrite',
+    table: TABLE_ERASURE,
     sendsTo: [],
-    calls: [],
+    calls: ['serviceKeyRead'],
     timeoutSeconds: 300,
     memoryMb: 512,
   },
@@ -145,9 +190,9 @@ export const FUNCTIONS = [
     routes: ['POST /webhooks/twilio'],
     publicRoutes: ['POST /webhooks/twilio'],
     triggers: [],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
-    calls: ['eventBridgePutEvents'],
+    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 10,
     memoryMb: 512,
   },
@@ -157,9 +202,10 @@ export const FUNCTIONS = [
     description: 'AWS End User Messaging two-way SMS (SNS): applies keyword rules, replies with SendTextMessage',
     routes: [],
     triggers: [{ kind: 'sns', topic: 'awsSmsInbound' }],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
-    calls: ['smsVoiceSendText', 'eventBridgePutEvents'],
+    calls: ['smsVoiceSendText', 'eventBridgePutEvents', 'serviceKeyRead'],
+    sendsMessages: true,
     timeoutSeconds: 15,
     memoryMb: 512,
   },
@@ -170,9 +216,10 @@ export const FUNCTIONS = [
     routes: ['GET /forms/{formId}', 'POST /forms/{formId}', 'GET /forms/{formId}/confirm/{token}', 'POST /forms/{formId}/confirm/{token}'],
     publicRoutes: ['GET /forms/{formId}', 'POST /forms/{formId}', 'GET /forms/{formId}/confirm/{token}', 'POST /forms/{formId}/confirm/{token}'],
     triggers: [],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
-    calls: ['eventBridgePutEvents', 'sesSendEmail'],
+    calls: ['eventBridgePutEvents', 'sesSendEmail', 'serviceKeyRead'],
+    sendsMessages: true,
     timeoutSeconds: 10,
     memoryMb: 512,
   },
@@ -210,9 +257,10 @@ export const FUNCTIONS = [
         maxBatchingWindowSeconds: 1,
       },
     ],
-    table: 'readWrite',
+    // The gate never deletes: claims expire by lease and history by TTL.
+    table: [...TABLE_READ, 'PutItem', 'UpdateItem'],
     sendsTo: ['dispatch', 'suppressed', 'outboundDlq', 'outbound'],
-    calls: [],
+    calls: ['serviceKeyRead'],
     // The outbound queue's visibility timeout is 6 × this (provision.ts, the CDK app), as Lambda advises.
     timeoutSeconds: 30,
     memoryMb: 1024,
@@ -225,9 +273,10 @@ export const FUNCTIONS = [
     routes: ['GET /webhooks/whatsapp', 'POST /webhooks/whatsapp'],
     publicRoutes: ['GET /webhooks/whatsapp', 'POST /webhooks/whatsapp'],
     triggers: [],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
-    calls: [],
+    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
+    sendsMessages: true,
     timeoutSeconds: 10,
     memoryMb: 512,
   },
@@ -238,9 +287,9 @@ export const FUNCTIONS = [
     routes: ['POST /webhooks/twilio/status'],
     publicRoutes: ['POST /webhooks/twilio/status'],
     triggers: [],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
-    calls: [],
+    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 10,
     memoryMb: 256,
   },
@@ -250,9 +299,9 @@ export const FUNCTIONS = [
     description: 'AWS End User Messaging SMS events (SNS, signature verified): DESTINATION_PHONE_NUMBER_OPTED_OUT becomes a provider opt-out',
     routes: [],
     triggers: [{ kind: 'sns', topic: 'awsSmsEvents' }],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
-    calls: [],
+    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 15,
     memoryMb: 256,
   },
@@ -265,9 +314,9 @@ export const FUNCTIONS = [
       { kind: 'sns', topic: 'sesInbound' },
       { kind: 'sns', topic: 'sesFeedback' },
     ],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
-    calls: [],
+    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 15,
     memoryMb: 512,
   },
@@ -278,9 +327,9 @@ export const FUNCTIONS = [
     routes: ['GET /unsubscribe/{token}', 'POST /unsubscribe/{token}'],
     publicRoutes: ['GET /unsubscribe/{token}', 'POST /unsubscribe/{token}'],
     triggers: [],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
-    calls: [],
+    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 10,
     memoryMb: 256,
   },

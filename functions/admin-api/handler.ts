@@ -5,7 +5,7 @@ import { JobStore } from '../../shared/adapters/dynamodb/job-store.ts';
 import { OutboundStore } from '../../shared/adapters/dynamodb/outbound-store.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
 import { currentTime } from '../../shared/clock/current-time.ts';
-import { cacheTtlMs, loadServiceConfig } from '../../shared/config/service-config.ts';
+import { cacheTtlMs, loadAccountDefaults, loadServiceConfig } from '../../shared/config/service-config.ts';
 import { accountSettingsPatchSchema, mergeAccountSettings } from '../../shared/domain/accounts/account-settings.ts';
 import { lineInputSchema, validateLineInput } from '../../shared/domain/accounts/line.ts';
 import { normalizeContact } from '../../shared/domain/contact-address.ts';
@@ -27,13 +27,17 @@ import { FormStore } from '../../shared/adapters/dynamodb/form-store.ts';
 import type { AccountRoute } from './account-route.ts';
 import { formRoutes } from './form-routes.ts';
 import { reportRoutes } from './report-routes.ts';
+import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 
 const config = loadServiceConfig();
+// Opens line credentials and per-account keys (sealed in the table); reads the service key on first use.
+const secrets = createSecretBox();
+const accountDefaults = loadAccountDefaults();
 const db = createDocumentClient();
-const stores = createStores(db, config.tableName);
+const stores = createStores(db, config.tableName, secrets);
 const consentEvents = new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName);
 // The gate's reader, with its per-container cache of settings and lines.
-const outboundStore = new OutboundStore(db, config.tableName, { cacheTtlMs: cacheTtlMs() });
+const outboundStore = new OutboundStore(db, config.tableName, { cacheTtlMs: cacheTtlMs(), secrets });
 const jobStore = new JobStore(db, config.tableName);
 const now = currentTime;
 
@@ -144,7 +148,7 @@ export const handler = httpHandler(async (event) => {
   if (event.routeKey === 'POST /v1/accounts') {
     requireOperator(caller);
     const { name } = parseJsonBody(event, createAccountSchema);
-    return json(201, await stores.accountStore.createAccount(name));
+    return json(201, await stores.accountStore.createAccount(name, now(), accountDefaults));
   }
   const route = accountRoutes[event.routeKey as RouteKey];
   if (!route) throw new NotFoundError(`No route ${event.routeKey}`);

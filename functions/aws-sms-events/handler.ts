@@ -13,11 +13,14 @@ import { maskContact } from '../../shared/domain/contact-address.ts';
 import { AppError } from '../../shared/domain/errors.ts';
 import { logger } from '../../shared/observability/logger.ts';
 import { recordProviderConsent } from '../../shared/use-cases/record-provider-consent.ts';
+import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 
 const config = loadServiceConfig();
+// Opens line credentials and per-account keys (sealed in the table); reads the service key on first use.
+const secrets = createSecretBox();
 const snsConfig = loadSnsConfig();
 const stores = {
-  ...createStores(createDocumentClient(), config.tableName),
+  ...createStores(createDocumentClient(), config.tableName, secrets),
   consentEvents: new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName),
 };
 const verifier = new SnsSignatureVerifier({

@@ -18,10 +18,13 @@ import { eraseContact } from '../../shared/use-cases/erase-contact.ts';
 import { exportConsentPage } from '../../shared/use-cases/export-consent.ts';
 import { exportContact } from '../../shared/use-cases/export-contact.ts';
 import { importConsentCsv } from '../../shared/use-cases/import-consent.ts';
+import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 
 const config = loadServiceConfig();
+// Opens line credentials and per-account keys (sealed in the table); reads the service key on first use.
+const secrets = createSecretBox();
 const stores = {
-  ...createDataStores(createDocumentClient(), config.tableName),
+  ...createDataStores(createDocumentClient(), config.tableName, secrets),
   consentEvents: new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName),
 };
 const realNowMs = () => Date.now();

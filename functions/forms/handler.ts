@@ -15,14 +15,17 @@ import { confirmWebForm, showConfirmation } from '../../shared/use-cases/confirm
 import { showWebForm, submitWebForm, type FormResponse, type WebFormDeps } from '../../shared/use-cases/submit-web-form.ts';
 import { formPageCsp, htmlHeaders, newNonce } from '../../shared/web/content-security-policy.ts';
 import { renderConfirmPage, renderFormPage, renderMessagePage } from '../../shared/web/form-page.ts';
+import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 
 const config = loadServiceConfig();
+// Opens line credentials and per-account keys (sealed in the table); reads the service key on first use.
+const secrets = createSecretBox();
 const db = createDocumentClient();
 const deps: WebFormDeps = {
-  ...createStores(db, config.tableName),
+  ...createStores(db, config.tableName, secrets),
   formStore: new FormStore(db, config.tableName),
   rateLimiter: new DynamoRateLimiter(db, config.tableName),
-  formTokenKeys: new FormTokenKeyStore(db, config.tableName),
+  formTokenKeys: new FormTokenKeyStore(db, config.tableName, secrets),
   mailSender: new SesMailSender(createSesClient()),
   consentEvents: new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName),
   publicBaseUrl: config.publicBaseUrl,

@@ -12,9 +12,12 @@ import { maskContact } from '../../shared/domain/contact-address.ts';
 import { AppError } from '../../shared/domain/errors.ts';
 import { logger } from '../../shared/observability/logger.ts';
 import { handleInboundMessage } from '../../shared/use-cases/handle-inbound-message.ts';
+import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 
 const config = loadServiceConfig();
-const stores = createStores(createDocumentClient(), config.tableName);
+// Opens line credentials and per-account keys (sealed in the table); reads the service key on first use.
+const secrets = createSecretBox();
+const stores = createStores(createDocumentClient(), config.tableName, secrets);
 const consentEvents = new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName);
 const replySender = new AwsSmsReplySender(
   new PinpointSMSVoiceV2Client({ maxAttempts: 3, requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 } }),

@@ -14,11 +14,14 @@ import { AppError } from '../../shared/domain/errors.ts';
 import { logger } from '../../shared/observability/logger.ts';
 import { handleEmailReply } from '../../shared/use-cases/handle-email-reply.ts';
 import { recordEmailFeedback } from '../../shared/use-cases/record-email-feedback.ts';
+import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 
 const config = loadServiceConfig();
+// Opens line credentials and per-account keys (sealed in the table); reads the service key on first use.
+const secrets = createSecretBox();
 const snsConfig = loadSnsConfig();
 const stores = {
-  ...createStores(createDocumentClient(), config.tableName),
+  ...createStores(createDocumentClient(), config.tableName, secrets),
   consentEvents: new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName),
 };
 const verifier = new SnsSignatureVerifier({

@@ -20,9 +20,12 @@ import { decodeUtf8, header, mediaType, rawBody } from '../../shared/http/api-ga
 import { httpHandler, type HttpEvent, type HttpResult } from '../../shared/http/http-handler.ts';
 import { logger } from '../../shared/observability/logger.ts';
 import { handleInboundMessage } from '../../shared/use-cases/handle-inbound-message.ts';
+import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 
 const config = loadServiceConfig();
-const stores = createStores(createDocumentClient(), config.tableName);
+// Opens line credentials and per-account keys (sealed in the table); reads the service key on first use.
+const secrets = createSecretBox();
+const stores = createStores(createDocumentClient(), config.tableName, secrets);
 const consentEvents = new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName);
 
 function twiml(statusCode: number, message?: string): HttpResult {

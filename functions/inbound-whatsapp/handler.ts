@@ -22,11 +22,14 @@ import { httpHandler, type HttpEvent, type HttpResult } from '../../shared/http/
 import { text } from '../../shared/http/responses.ts';
 import { logger } from '../../shared/observability/logger.ts';
 import { handleWhatsAppUpdates } from '../../shared/use-cases/handle-whatsapp-updates.ts';
+import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 
 const config = loadServiceConfig();
+// Opens line credentials and per-account keys (sealed in the table); reads the service key on first use.
+const secrets = createSecretBox();
 const whatsAppConfig = loadWhatsAppConfig();
 const stores = {
-  ...createStores(createDocumentClient(), config.tableName),
+  ...createStores(createDocumentClient(), config.tableName, secrets),
   consentEvents: new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName),
 };
 // A short timeout: Meta wants its webhook answered within seconds, and a reply that misses is resent.

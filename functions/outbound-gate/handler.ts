@@ -6,11 +6,15 @@ import { createSqsClient } from '../../shared/adapters/sqs/sqs-client.ts';
 import { loadGateConfig } from '../../shared/config/service-config.ts';
 import { logger } from '../../shared/observability/logger.ts';
 import { gateOutboundBatch } from '../../shared/use-cases/gate-outbound-batch.ts';
+import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
+import { countGateDecisions } from '../../shared/observability/gate-metrics.ts';
 
 const config = loadGateConfig();
+// Opens line credentials and per-account keys (sealed in the table); reads the service key on first use.
+const secrets = createSecretBox();
 // Module scope: the store's caches (settings, lines, erasure keys) live as long as the container.
 const db = createDocumentClient();
-const store = new OutboundStore(db, config.tableName, { cacheTtlMs: config.cacheTtlMs });
+const store = new OutboundStore(db, config.tableName, { cacheTtlMs: config.cacheTtlMs, secrets });
 const sqs = createSqsClient();
 const log = {
   info: (message: string, details: Record<string, unknown> = {}) => logger.info(message, details),
@@ -27,7 +31,7 @@ const LEASE_MARGIN_MS = 5_000;
  * rest are deleted by Lambda.
  */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const { batchItemFailures } = await gateOutboundBatch(
+  const { batchItemFailures, summary } = await gateOutboundBatch(
     {
       store,
       sqs,
@@ -39,5 +43,6 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     },
     event.Records.map((record) => ({ messageId: record.messageId, body: record.body, messageAttributes: record.messageAttributes })),
   );
+  countGateDecisions(summary);
   return { batchItemFailures };
 };

@@ -5,9 +5,12 @@ import { loadServiceConfig } from '../../shared/config/service-config.ts';
 import { logger } from '../../shared/observability/logger.ts';
 import { sweepExpiredItems, type SweepReport } from '../../shared/use-cases/retention-sweep.ts';
 import { runOpenJobs, type JobRunReport } from '../../shared/use-cases/run-open-jobs.ts';
+import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 
 const config = loadServiceConfig();
-const stores = createDataStores(createDocumentClient(), config.tableName);
+// Opens line credentials and per-account keys (sealed in the table); reads the service key on first use.
+const secrets = createSecretBox();
+const stores = createDataStores(createDocumentClient(), config.tableName, secrets);
 const realNowMs = () => Date.now();
 
 /** Kept back from the timeout so the run saves its checkpoint and returns instead of being killed. */

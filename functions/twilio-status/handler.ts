@@ -20,10 +20,13 @@ import { decodeUtf8, header, mediaType, rawBody, validate } from '../../shared/h
 import { httpHandler, type HttpEvent, type HttpResult } from '../../shared/http/http-handler.ts';
 import { logger } from '../../shared/observability/logger.ts';
 import { recordProviderConsent } from '../../shared/use-cases/record-provider-consent.ts';
+import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 
 const config = loadServiceConfig();
+// Opens line credentials and per-account keys (sealed in the table); reads the service key on first use.
+const secrets = createSecretBox();
 const stores = {
-  ...createStores(createDocumentClient(), config.tableName),
+  ...createStores(createDocumentClient(), config.tableName, secrets),
   consentEvents: new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName),
 };
 

@@ -14,10 +14,13 @@ import { errorResponse, text } from '../../shared/http/responses.ts';
 import { logger } from '../../shared/observability/logger.ts';
 import { resolveUnsubscribeToken, UNSUBSCRIBE_REASONS, unsubscribeByToken, type UnsubscribeReason } from '../../shared/use-cases/unsubscribe-by-token.ts';
 import { confirmationPage, errorPage, unsubscribedPage } from './unsubscribe-page.ts';
+import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 
 const config = loadServiceConfig();
+// Opens line credentials and per-account keys (sealed in the table); reads the service key on first use.
+const secrets = createSecretBox();
 const stores = {
-  ...createStores(createDocumentClient(), config.tableName),
+  ...createStores(createDocumentClient(), config.tableName, secrets),
   consentEvents: new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName),
 };
 const now = () => new Date();

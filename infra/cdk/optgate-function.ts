@@ -5,14 +5,17 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { FunctionDefinition } from '../../shared/manifest.ts';
 
 /** The repository root: manifest entries (`functions/<name>/handler.ts`) are relative to it. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** How long function logs are kept; long enough to investigate a complaint, short enough for data minimisation. */
-export const FUNCTION_LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
+/** Metrics namespace of a stage (Powertools Metrics, EMF): `optgate/<stage>`. */
+export function metricsNamespace(stage: string): string {
+  return `optgate/${stage}`;
+}
 
 /**
  * esbuild emits ESM, but some dependencies are CommonJS and call `require` at run time; an ESM module
@@ -24,12 +27,22 @@ export interface OptgateFunctionProps {
   readonly definition: FunctionDefinition;
   /** Environment of this function on top of the shared defaults (no secrets: see service-config.ts). */
   readonly environment: Readonly<Record<string, string>>;
+  readonly stage: string;
+  /** How long the function's logs are kept (context logRetentionDays). */
+  readonly logRetention: logs.RetentionDays;
+  /** Active X-Ray tracing (context xray). */
+  readonly tracing: boolean;
+  /** Caps concurrent executions (functions that send messages); undefined = the account's pool. */
+  readonly reservedConcurrency?: number;
+  /** Where events of asynchronous invocations (SNS, schedules) go after Lambda's retries fail. */
+  readonly deadLetterQueue?: sqs.IQueue;
 }
 
 /**
  * One optgate Lambda function with the defaults every function shares: Node.js 24 on arm64, bundled
- * locally by esbuild (no Docker), its own log group with a retention, and its own role that can
- * write only to that log group. Permissions beyond logging are added by the stack from the manifest.
+ * locally by esbuild (no Docker), minified with source maps, its own log group with a retention, its
+ * own role that can write only to that log group, Powertools settings (service, log level, metrics
+ * namespace), X-Ray when asked for. Permissions beyond logging are added by the stack from the manifest.
  */
 export class OptgateFunction extends Construct {
   readonly function: NodejsFunction;
@@ -41,7 +54,7 @@ export class OptgateFunction extends Construct {
     const { definition } = props;
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: FUNCTION_LOG_RETENTION,
+      retention: props.logRetention,
       // Logs are operational data, not the consent record (that is in the table): they go with the stack.
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -74,10 +87,14 @@ export class OptgateFunction extends Construct {
       memorySize: definition.memoryMb,
       role: this.role,
       logGroup: this.logGroup,
+      tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'optgate',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(props.stage),
         ...props.environment,
       },
       bundling: {

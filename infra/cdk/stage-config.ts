@@ -8,6 +8,16 @@
  * - `operatorKeySha256`: hex SHA-256 of the operator API key (`printf %s "$KEY" | sha256sum`). Only the
  *   hash is ever deployed, so the key itself never sits in a template, an env var or a shell history
  *   of the pipeline.
+ * - `logRetentionDays` (default 30): function and access logs; one of CloudWatch's retention values.
+ * - `xray` (default false): active X-Ray tracing on every function.
+ * - `alarmEmail` (optional): subscribed (confirm the mail) to the topic every alarm notifies.
+ * - `defaultRetentionMonths` / `defaultMessageHistoryMonths` (default 13 / 13): the retention new
+ *   accounts start with (each account changes its own with PUT /v1/settings).
+ * - `defaultQuietHours` (optional, `HH:MM-HH:MM`, e.g. `08:00-21:00`) and `defaultTimeZone` (optional,
+ *   IANA): the marketing send window new accounts start with on SMS and WhatsApp.
+ * - `sendingConcurrency` (default 10; 0 = none): reserved concurrency of each function that sends
+ *   replies (SMS, WhatsApp, email), so a flood cannot turn into an unbounded bill.
+ * - `gateMaxConcurrency` (default 10, 2–1000): how many gate invocations the outbound queue may run at once.
  *
  * Missing operator key — the decision:
  * - stage `test` (synth tests, throw-away stacks): the key may be omitted and becomes 64 zeros. No key
@@ -20,6 +30,8 @@
  */
 
 import { CfnRule, Fn, type Stack } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_RETENTION_MONTHS, parseQuietHoursWindow, timeZoneSchema, type QuietHours } from '../../shared/domain/accounts/account-settings.ts';
 
 export const DEFAULT_STAGE = 'dev';
 /** The one stage allowed to run on the placeholder key. */
@@ -31,7 +43,20 @@ export const CONTEXT_KEYS = {
   stage: 'stage',
   publicDomain: 'publicDomain',
   operatorKeySha256: 'operatorKeySha256',
+  logRetentionDays: 'logRetentionDays',
+  xray: 'xray',
+  alarmEmail: 'alarmEmail',
+  defaultRetentionMonths: 'defaultRetentionMonths',
+  defaultMessageHistoryMonths: 'defaultMessageHistoryMonths',
+  defaultQuietHours: 'defaultQuietHours',
+  defaultTimeZone: 'defaultTimeZone',
+  sendingConcurrency: 'sendingConcurrency',
+  gateMaxConcurrency: 'gateMaxConcurrency',
 } as const;
+
+export const DEFAULT_LOG_RETENTION_DAYS = 30;
+export const DEFAULT_SENDING_CONCURRENCY = 10;
+export const DEFAULT_GATE_MAX_CONCURRENCY = 10;
 
 export interface StageConfig {
   readonly stage: string;
@@ -40,6 +65,19 @@ export interface StageConfig {
   readonly operatorKeySha256: string;
   /** True when no key was given and the placeholder stands in (allowed to synth; deploy is blocked unless stage is `test`). */
   readonly operatorKeyMissing: boolean;
+  readonly logRetention: RetentionDays;
+  readonly xray: boolean;
+  readonly alarmEmail: string | undefined;
+  /** What new accounts start with; handed to the functions as OPTGATE_DEFAULT_* variables. */
+  readonly accountDefaults: {
+    readonly dataMonths: number;
+    readonly messageHistoryMonths: number;
+    readonly quietHours: QuietHours | undefined;
+    readonly timeZone: string | undefined;
+  };
+  /** Reserved concurrency of the sending functions; undefined = no reservation. */
+  readonly sendingConcurrency: number | undefined;
+  readonly gateMaxConcurrency: number;
 }
 
 /** Lower-case letters, digits and hyphens; short enough for SQS (80) and Lambda-derived names. */
@@ -62,11 +100,82 @@ export function parseStageConfig(readContext: ContextReader): StageConfig {
     );
   }
 
+  const sendingConcurrency = integer(readContext, CONTEXT_KEYS.sendingConcurrency, DEFAULT_SENDING_CONCURRENCY, 0, 1000);
   return {
     stage,
     publicDomain: parsePublicDomain(optionalString(readContext, CONTEXT_KEYS.publicDomain)),
     ...parseOperatorKey(optionalString(readContext, CONTEXT_KEYS.operatorKeySha256), stage),
+    logRetention: parseLogRetention(integer(readContext, CONTEXT_KEYS.logRetentionDays, DEFAULT_LOG_RETENTION_DAYS, 1, 3653)),
+    xray: boolean(readContext, CONTEXT_KEYS.xray, false),
+    alarmEmail: parseEmail(optionalString(readContext, CONTEXT_KEYS.alarmEmail)),
+    accountDefaults: {
+      dataMonths: integer(readContext, CONTEXT_KEYS.defaultRetentionMonths, DEFAULT_RETENTION_MONTHS, 1, 120),
+      messageHistoryMonths: integer(readContext, CONTEXT_KEYS.defaultMessageHistoryMonths, DEFAULT_RETENTION_MONTHS, 1, 120),
+      quietHours: parseQuietHours(optionalString(readContext, CONTEXT_KEYS.defaultQuietHours)),
+      timeZone: parseTimeZone(optionalString(readContext, CONTEXT_KEYS.defaultTimeZone)),
+    },
+    sendingConcurrency: sendingConcurrency === 0 ? undefined : sendingConcurrency,
+    gateMaxConcurrency: integer(readContext, CONTEXT_KEYS.gateMaxConcurrency, DEFAULT_GATE_MAX_CONCURRENCY, 2, 1000),
   };
+}
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+const LOG_RETENTION_VALUES = new Set<number>(Object.values(RetentionDays).filter((value): value is number => typeof value === 'number' && value > 0));
+
+function parseLogRetention(days: number): RetentionDays {
+  if (!LOG_RETENTION_VALUES.has(days)) {
+    throw new StageConfigError(
+      `context "${CONTEXT_KEYS.logRetentionDays}" must be a CloudWatch Logs retention period (${[...LOG_RETENTION_VALUES].sort((a, b) => a - b).join(', ')}); got ${days}`,
+    );
+  }
+  return days as RetentionDays;
+}
+
+const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+function parseEmail(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!EMAIL_PATTERN.test(value)) throw new StageConfigError(`context "${CONTEXT_KEYS.alarmEmail}" must be an email address; got "${value}"`);
+  return value;
+}
+
+/** `08:00-21:00` → the same window the settings API takes; `none` or empty = no window. */
+function parseQuietHours(value: string | undefined): QuietHours | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseQuietHoursWindow(value);
+  if (!parsed) {
+    throw new StageConfigError(
+      `context "${CONTEXT_KEYS.defaultQuietHours}" must be HH:MM-HH:MM (24-hour clock, the hours marketing may be sent, e.g. 08:00-21:00) or none; got "${value}"`,
+    );
+  }
+  return parsed.window;
+}
+
+function parseTimeZone(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!timeZoneSchema.safeParse(value).success) {
+    throw new StageConfigError(`context "${CONTEXT_KEYS.defaultTimeZone}" must be an IANA time zone such as America/New_York; got "${value}"`);
+  }
+  return value;
+}
+
+/** `-c key=12` gives a string, cdk.json a number: both are accepted. */
+function integer(readContext: ContextReader, key: string, fallback: number, min: number, max: number): number {
+  const raw = readContext(key);
+  if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return fallback;
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new StageConfigError(`context "${key}" must be a whole number from ${min} to ${max}; got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function boolean(readContext: ContextReader, key: string, fallback: boolean): boolean {
+  const raw = readContext(key);
+  if (raw === undefined || raw === null || raw === '') return fallback;
+  if (raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  throw new StageConfigError(`context "${key}" must be true or false; got ${JSON.stringify(raw)}`);
 }
 
 function parsePublicDomain(value: string | undefined): string | undefined {

@@ -7,6 +7,7 @@ import type { createFakeAwsSmsApi } from './fake-aws-sms-api.ts';
 import type { createFakeWhatsAppCloudApi } from './fake-whatsapp-cloud-api.ts';
 import type { createFakeEventBridgeApi } from './fake-eventbridge-api.ts';
 import type { createFakeSesApi } from './fake-ses-api.ts';
+import type { createFakeSecretsManagerApi } from './fake-secrets-manager-api.ts';
 import type { createLambdaRuntime } from './lambda-runtime.ts';
 import type { QueueRecorder } from './queue-recorder.ts';
 import { LOCAL_SNS_CERTIFICATE_FILE, type LocalSnsSigner } from './local-sns-signer.ts';
@@ -26,6 +27,7 @@ export const FAKE_WHATSAPP_API_PATH = '/local/whatsapp-graph';
 export const LOCAL_SNS_CERTIFICATES_PATH = '/local/sns-certificates';
 export const FAKE_EVENTBRIDGE_API_PATH = '/local/aws/events';
 export const FAKE_SES_API_PATH = '/local/aws/ses';
+export const FAKE_SECRETS_MANAGER_API_PATH = '/local/aws/secretsmanager';
 
 export interface LocalServerDeps {
   runtime: ReturnType<typeof createLambdaRuntime>;
@@ -37,6 +39,7 @@ export interface LocalServerDeps {
   snsSigner: LocalSnsSigner;
   fakeEventBridgeApi: ReturnType<typeof createFakeEventBridgeApi>;
   fakeSesApi: ReturnType<typeof createFakeSesApi>;
+  fakeSecretsManagerApi: ReturnType<typeof createFakeSecretsManagerApi>;
   topicArns: Record<TopicName, string>;
   /** Present when the stack records the gate's output queues (tests). */
   recorder?: QueueRecorder;
@@ -209,6 +212,11 @@ export function createLocalHttpServer(deps: LocalServerDeps): Server {
     }
     if (request.method === 'POST' && url.pathname.startsWith(FAKE_EVENTBRIDGE_API_PATH)) {
       const result = deps.fakeEventBridgeApi.handle(request.headers['x-amz-target'] as string | undefined, body.toString('utf8'));
+      send(response, result.status, result.body, { 'content-type': 'application/x-amz-json-1.1' });
+      return true;
+    }
+    if (request.method === 'POST' && url.pathname.startsWith(FAKE_SECRETS_MANAGER_API_PATH)) {
+      const result = deps.fakeSecretsManagerApi.handle(request.headers['x-amz-target'] as string | undefined, body.toString('utf8'));
       send(response, result.status, result.body, { 'content-type': 'application/x-amz-json-1.1' });
       return true;
     }

@@ -9,6 +9,9 @@ import type { SQSEvent } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
 import { ENV } from '../../shared/config/service-config.ts';
 import { backfillConsentSummaries } from '../../shared/use-cases/backfill-consent-summaries.ts';
+import { ConsentStore } from '../../shared/adapters/dynamodb/consent-store.ts';
+import { KeyringSecretBox } from '../../shared/security/secret-box.ts';
+import { parseServiceKeyring } from '../../shared/security/service-keyring.ts';
 import { FUNCTIONS, type FunctionDefinition, type QueueName } from '../../shared/manifest.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import type { TopicName } from '../../shared/manifest.ts';
@@ -16,10 +19,12 @@ import { createFakeAwsSmsApi } from './fake-aws-sms-api.ts';
 import { createFakeWhatsAppCloudApi } from './fake-whatsapp-cloud-api.ts';
 import { createFakeEventBridgeApi } from './fake-eventbridge-api.ts';
 import { createFakeSesApi } from './fake-ses-api.ts';
+import { createFakeSecretsManagerApi, LOCAL_SERVICE_KEY_SECRET_ID, localServiceKeySecret } from './fake-secrets-manager-api.ts';
 import {
   createLocalHttpServer,
   FAKE_AWS_SMS_API_PATH,
   FAKE_EVENTBRIDGE_API_PATH,
+  FAKE_SECRETS_MANAGER_API_PATH,
   FAKE_SES_API_PATH,
   FAKE_WHATSAPP_API_PATH,
   LOCAL_SNS_CERTIFICATES_PATH,
@@ -97,10 +102,13 @@ function resolveAdminKey(options: LocalStackOptions): string {
  * A data folder from an older version gets its consent summaries now, before anything reads them
  * (a new table has nothing to migrate: its accounts are created with summaries).
  */
-async function migrateConsentSummaries(client: DynamoDBClient, created: boolean): Promise<void> {
+async function migrateConsentSummaries(client: DynamoDBClient, created: boolean, serviceKeySecret: string): Promise<void> {
   if (created) return;
   const db = DynamoDBDocumentClient.from(client);
-  await backfillConsentSummaries({ db, tableName: LOCAL_TABLE_NAME, realNowMs: Date.now }, { now: new Date(), deadlineMs: Number.POSITIVE_INFINITY });
+  // The keyring the fake Secrets Manager will serve: erasure keys in the data folder open with it.
+  const keyring = parseServiceKeyring(serviceKeySecret);
+  const consentStore = new ConsentStore(db, LOCAL_TABLE_NAME, new KeyringSecretBox(async () => keyring));
+  await backfillConsentSummaries({ db, tableName: LOCAL_TABLE_NAME, consentStore, realNowMs: Date.now }, { now: new Date(), deadlineMs: Number.POSITIVE_INFINITY });
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -124,6 +132,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const baseUrl = `http://localhost:${options.port}`;
     const publicBaseUrl = (options.publicBaseUrl ?? baseUrl).replace(/\/+$/, '');
     const adminApiKey = resolveAdminKey(options);
+    // What Secrets Manager holds in AWS; sealed values in the data folder open only with this file next to them.
+    const serviceKeySecret = localServiceKeySecret(options.dataDir ? join(resolve(options.dataDir), 'service-keys.json') : undefined);
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     Object.assign(process.env, {
       AWS_REGION: LOCAL_REGION,
@@ -137,6 +147,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [ENV.snsCertificateBaseUrl]: `http://127.0.0.1:${options.port}${LOCAL_SNS_CERTIFICATES_PATH}`,
       AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${options.port}${FAKE_EVENTBRIDGE_API_PATH}`,
       AWS_ENDPOINT_URL_SESV2: `http://127.0.0.1:${options.port}${FAKE_SES_API_PATH}`,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${options.port}${FAKE_SECRETS_MANAGER_API_PATH}`,
+      [ENV.serviceKeySecret]: LOCAL_SERVICE_KEY_SECRET_ID,
       [ENV.eventBusName]: LOCAL_EVENT_BUS_NAME,
       [ENV.tableName]: LOCAL_TABLE_NAME,
       [ENV.publicBaseUrl]: publicBaseUrl,
@@ -145,12 +157,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       [ENV.dynamoDbRequestTimeoutMs]: process.env[ENV.dynamoDbRequestTimeoutMs] ?? '15000',
       POWERTOOLS_SERVICE_NAME: 'optgate',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // EMF lines are for CloudWatch; locally they would only crowd the console.
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     });
 
     const dynamoClient = new DynamoDBClient({ region: LOCAL_REGION, endpoint: dynamo.endpoint, credentials });
     const sqsClient = new SQSClient({ region: LOCAL_REGION, endpoint: sqsEndpoint, credentials });
     const table = await provisionTable(dynamoClient, LOCAL_TABLE_NAME);
-    await migrateConsentSummaries(dynamoClient, table.created);
+    await migrateConsentSummaries(dynamoClient, table.created, serviceKeySecret);
     const queueUrls = await provisionQueues(sqsClient);
     Object.assign(process.env, {
       [ENV.outboundQueueUrl]: queueUrls.outbound,
@@ -204,6 +218,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // Persisted next to DynamoDB Local's files; in memory for OPTGATE_IN_MEMORY.
       fakeEventBridgeApi: createFakeEventBridgeApi(options.dataDir ? { file: join(resolve(options.dataDir), 'events.jsonl') } : {}),
       fakeSesApi: createFakeSesApi(),
+      fakeSecretsManagerApi: createFakeSecretsManagerApi({ id: LOCAL_SERVICE_KEY_SECRET_ID, value: serviceKeySecret }),
       recorder,
       fakeWhatsAppApi: createFakeWhatsAppCloudApi(),
       snsSigner: createLocalSnsSigner(LOCAL_REGION),

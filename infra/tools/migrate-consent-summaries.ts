@@ -5,12 +5,15 @@
  * records, so nothing is decided wrongly meanwhile. Safe to run while the service runs, resumable
  * (run it again after an interruption), and a no-op once complete.
  *
- * Run with credentials that may Scan the table (the deployed functions may not):
- *   npx tsx infra/tools/migrate-consent-summaries.ts --table <table name> [--region eu-west-1]
+ * Run with credentials that may Scan the table (the deployed functions may not) and read the service
+ * key secret (erasure keys are sealed with it), named as the functions name it:
+ *   OPTGATE_SERVICE_KEY_SECRET=<secret name or ARN> npx tsx infra/tools/migrate-consent-summaries.ts --table <table name> [--region eu-west-1]
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConsentStore } from '../../shared/adapters/dynamodb/consent-store.ts';
+import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 import { backfillConsentSummaries } from '../../shared/use-cases/backfill-consent-summaries.ts';
 
 const { values } = parseArgs({ options: { table: { type: 'string' }, region: { type: 'string' } } });
@@ -19,7 +22,8 @@ if (!values.table) {
   process.exit(2);
 }
 const db = DynamoDBDocumentClient.from(new DynamoDBClient(values.region ? { region: values.region } : {}), { marshallOptions: { removeUndefinedValues: true } });
-const report = await backfillConsentSummaries({ db, tableName: values.table, realNowMs: Date.now }, { now: new Date(), deadlineMs: Number.POSITIVE_INFINITY });
+const consentStore = new ConsentStore(db, values.table, createSecretBox());
+const report = await backfillConsentSummaries({ db, tableName: values.table, consentStore, realNowMs: Date.now }, { now: new Date(), deadlineMs: Number.POSITIVE_INFINITY });
 console.log(JSON.stringify(report));
 db.destroy();
 if (report.status !== 'complete') process.exit(1);

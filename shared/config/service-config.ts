@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  BUILT_IN_ACCOUNT_DEFAULTS,
+  parseQuietHoursWindow,
+  timeZoneSchema,
+  type NewAccountDefaults,
+} from '../domain/accounts/account-settings.ts';
 import { loadConfig } from './load-config.ts';
 
 /**
@@ -26,6 +32,17 @@ export const ENV = {
   snsTopicArns: 'SNS_TOPIC_ARNS',
   /** Optional: where SNS signing certificates are fetched from instead of their https://sns.<region>.amazonaws.com URL. */
   snsCertificateBaseUrl: 'SNS_CERTIFICATE_BASE_URL',
+  /**
+   * Name or ARN of the Secrets Manager secret holding the service keys that seal provider credentials
+   * and per-account keys in the table (see shared/security/secret-box.ts). The name, not the secret.
+   */
+  serviceKeySecret: 'OPTGATE_SERVICE_KEY_SECRET',
+  /** What new accounts start with (CDK context defaultRetentionMonths, …); built-in defaults when unset. */
+  defaultRetentionMonths: 'OPTGATE_DEFAULT_RETENTION_MONTHS',
+  defaultMessageHistoryMonths: 'OPTGATE_DEFAULT_MESSAGE_HISTORY_MONTHS',
+  /** `HH:MM-HH:MM`: the marketing send window new accounts start with on SMS and WhatsApp. */
+  defaultQuietHours: 'OPTGATE_DEFAULT_QUIET_HOURS',
+  defaultTimeZone: 'OPTGATE_DEFAULT_TIME_ZONE',
 } as const;
 
 const serviceConfigSchema = z
@@ -85,4 +102,38 @@ export function cacheTtlMs(env: NodeJS.ProcessEnv = process.env): number {
 /** How long one DynamoDB request may take before the SDK abandons and retries it. */
 export function dynamoDbRequestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
   return loadConfig(z.object({ [ENV.dynamoDbRequestTimeoutMs]: z.coerce.number().int().min(100).max(60_000).default(3_000) }), env)[ENV.dynamoDbRequestTimeoutMs];
+}
+
+const monthsSchema = z.coerce.number().int().min(1).max(120);
+
+const accountDefaultsSchema = z
+  .object({
+    [ENV.defaultRetentionMonths]: monthsSchema.default(BUILT_IN_ACCOUNT_DEFAULTS.dataMonths),
+    [ENV.defaultMessageHistoryMonths]: monthsSchema.default(BUILT_IN_ACCOUNT_DEFAULTS.messageHistoryMonths),
+    [ENV.defaultQuietHours]: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        if (value === undefined || value.trim() === '') return undefined;
+        const parsed = parseQuietHoursWindow(value);
+        if (!parsed) {
+          ctx.issues.push({ code: 'custom', input: value, message: 'must be HH:MM-HH:MM (e.g. 08:00-21:00) or none' });
+          return z.NEVER;
+        }
+        return parsed.window;
+      }),
+    [ENV.defaultTimeZone]: timeZoneSchema.optional(),
+  })
+  .transform(
+    (env): NewAccountDefaults => ({
+      dataMonths: env[ENV.defaultRetentionMonths],
+      messageHistoryMonths: env[ENV.defaultMessageHistoryMonths],
+      ...(env[ENV.defaultQuietHours] ? { quietHours: env[ENV.defaultQuietHours] } : {}),
+      ...(env[ENV.defaultTimeZone] ? { defaultTimeZone: env[ENV.defaultTimeZone] } : {}),
+    }),
+  );
+
+/** The settings new accounts start with, as the deployment configured them. */
+export function loadAccountDefaults(env: NodeJS.ProcessEnv = process.env): NewAccountDefaults {
+  return loadConfig(accountDefaultsSchema, env);
 }

@@ -1,6 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Channel } from './channels.ts';
 import { ValidationError } from './errors.ts';
+import { maskContact } from './mask-contact.ts';
 
 // RFC 5321 limits; deliberately simple: providers validate deliverability, we only need a stable key.
 const EMAIL_PATTERN = /^[^\s@<>()[\]\\,;:"]{1,64}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
@@ -33,10 +34,4 @@ export function normalizePhone(raw: string): string {
   return phone.number;
 }
 
-/** For logs: keeps enough to correlate (country code and last two digits, or the domain). */
-export function maskContact(address: string): string {
-  const at = address.indexOf('@');
-  if (at > 0) return `${address[0] ?? ''}***@${address.slice(at + 1)}`;
-  if (address.length <= 5) return '***';
-  return `${address.slice(0, 3)}***${address.slice(-2)}`;
-}
+export { maskContact };

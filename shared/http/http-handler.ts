@@ -1,8 +1,9 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { AppError } from '../domain/errors.ts';
+import { AppError, InvalidSignatureError } from '../domain/errors.ts';
 import { logger } from '../observability/logger.ts';
 import { errorResponse } from './responses.ts';
+import { METRIC_NAMES, metrics } from '../observability/metrics.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -20,6 +21,9 @@ export function httpHandler(
     .use({
       onError: (request) => {
         const { error } = request;
+        if (error instanceof InvalidSignatureError) {
+          metrics().count(METRIC_NAMES.signatureFailures, 1, { source: request.event.routeKey });
+        }
         if (error instanceof AppError && error.statusCode < 500) {
           logger.info('Request rejected', { routeKey: request.event.routeKey, status: error.statusCode, code: error.code });
         } else {

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CONSENT_SUMMARY_MIGRATION, ConsentSummaryStore } from '../adapters/dynamodb/consent-summary-store.ts';
+import type { ConsentStore } from '../adapters/dynamodb/consent-store.ts';
+import { CONSENT_SUMMARY_MIGRATION } from '../adapters/dynamodb/consent-summary-store.ts';
 import { keys, SK_PREFIX } from '../adapters/dynamodb/table-keys.ts';
 import { CHANNELS, type Channel } from '../domain/channels.ts';
 
 export interface BackfillDeps {
   db: DynamoDBDocumentClient;
   tableName: string;
+  /** Its summaries (ConsentStore.summaries) create the missing ones. */
+  consentStore: ConsentStore;
   /** The real clock, for the time budget and the lease. */
   realNowMs: () => number;
 }
@@ -38,7 +41,7 @@ type Phase = 'summaries' | 'accounts';
  * functions do not have: an operator runs it (infra/tools/migrate-consent-summaries.ts).
  */
 export async function backfillConsentSummaries(deps: BackfillDeps, options: { now: Date; deadlineMs: number }): Promise<BackfillReport> {
-  const summaries = new ConsentSummaryStore(deps.db, deps.tableName);
+  const { summaries } = deps.consentStore;
   const report: BackfillReport = { status: 'complete', itemsRead: 0, created: 0, accountsMarked: 0 };
   const owner = randomUUID();
   const state = await lease(deps, owner);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
-import { ConsentSummaryStore } from '../adapters/dynamodb/consent-summary-store.ts';
+import type { ConsentStore } from '../adapters/dynamodb/consent-store.ts';
 import { ACTIVITY_PROJECTION, activityAtOf, queryContactPartition } from '../adapters/dynamodb/contact-partition.ts';
 import type { JobStore, RetentionJob } from '../adapters/dynamodb/job-store.ts';
 import type { ProfileStore } from '../adapters/dynamodb/profile-store.ts';
@@ -16,6 +16,8 @@ import { mapConcurrent } from '../concurrency/map-concurrent.ts';
 export interface ReapplyDeps {
   db: DynamoDBDocumentClient;
   tableName: string;
+  /** Consent records change together with their consent summary. */
+  consentStore: ConsentStore;
   accountStore: AccountStore;
   profileStore: ProfileStore;
   jobStore: JobStore;
@@ -43,7 +45,7 @@ const LEASE_MS = 2 * 60 * 1000;
  * continue after when the deadline comes first.
  */
 export async function reapplyContactItems(
-  deps: Pick<ReapplyDeps, 'db' | 'tableName' | 'realNowMs'>,
+  deps: Pick<ReapplyDeps, 'db' | 'tableName' | 'consentStore' | 'realNowMs'>,
   input: { accountId: string; contact: string; retention: EffectiveRetention; nowSeconds: number; afterSk?: string; deadlineMs: number },
 ): Promise<ReapplyProgress & { afterSk?: string }> {
   let afterSk = input.afterSk;
@@ -93,9 +95,8 @@ export async function reapplyContactItems(
       }
     });
     updated += results.reduce((sum: number, value) => sum + value, 0);
-    const summaries = new ConsentSummaryStore(deps.db, deps.tableName);
     for (const channel of channels) {
-      updated += await summaries.reapplyChannel(input.accountId, input.contact, channel, input.retention.data, input.nowSeconds);
+      updated += await deps.consentStore.summaries.reapplyChannel(input.accountId, input.contact, channel, input.retention.data, input.nowSeconds);
     }
     if (!page.lastSk) return { done: true, updated };
     afterSk = page.lastSk;

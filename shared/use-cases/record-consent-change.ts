@@ -14,6 +14,7 @@ import { expiresAtFor } from '../domain/retention/expires-at.ts';
 import { maskContact } from '../domain/contact-address.ts';
 import { logger } from '../observability/logger.ts';
 import { effectiveDataRetention, expiresAtAfter } from '../domain/retention/retention-policy.ts';
+import { METRIC_NAMES, metrics } from '../observability/metrics.ts';
 
 export interface RecordConsentChangeInput {
   accountId: string;
@@ -181,6 +182,7 @@ async function readAttribution(deps: RecordConsentChangeDeps, input: RecordConse
 async function publishChange(deps: RecordConsentChangeDeps, accountId: string, event: AuditEvent, attribution?: Attribution): Promise<void> {
   const detail = consentChangedDetail(accountId, event, attribution);
   if (!detail) return;
+  metrics().count(detail.status === 'opted_out' ? METRIC_NAMES.optOuts : METRIC_NAMES.optIns, 1, { channel: detail.channel });
   try {
     await deps.consentEvents.publish([detail]);
   } catch (error) {

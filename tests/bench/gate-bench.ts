@@ -37,6 +37,8 @@ import { FUNCTIONS, type FunctionDefinition } from '../../shared/manifest.ts';
 import { parseEnvelope } from '../../shared/use-cases/gate-outbound-batch.ts';
 import { freePort } from '../support/free-port.ts';
 import { startCountingProxy } from './counting-proxy.ts';
+import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
+import { SEALING_CONTEXT } from '../../shared/security/secret-box.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -224,7 +226,9 @@ async function seed_(stack: Awaited<ReturnType<typeof startLocalStack>>, db: Dyn
 
   type Contact = { address: string; channel: Channel; lineAddress: () => string; lineId: string };
   const contacts: Contact[] = [];
-  const items: Record<string, unknown>[] = [{ ...keys.erasureKey(accountId), key: erasureKey.toString('base64') }];
+  // Stored sealed, as the service stores it (the local stack's fake Secrets Manager holds the service key).
+  const sealedErasureKey = await createSecretBox().seal(erasureKey.toString('base64'), SEALING_CONTEXT.erasureKey(accountId));
+  const items: Record<string, unknown>[] = [{ ...keys.erasureKey(accountId), key: sealedErasureKey }];
   const factsByContact = new Map<string, Omit<OutboundFacts, 'category' | 'requireOptIn'>>();
   const now = new Date().toISOString();
   for (let index = 0; index < M; index += 1) {

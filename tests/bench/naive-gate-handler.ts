@@ -13,6 +13,8 @@ import { contactErasureHash } from '../../shared/domain/retention/erasure-hash.t
 import { expiresAtFor } from '../../shared/domain/retention/expires-at.ts';
 import { lineCandidates } from '../../shared/use-cases/gather-outbound-facts.ts';
 import { parseEnvelope } from '../../shared/use-cases/gate-outbound-batch.ts';
+import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
+import { SEALING_CONTEXT } from '../../shared/security/secret-box.ts';
 
 /**
  * The benchmark's baseline: the same decisions, written the obvious way. One message at a time,
@@ -23,6 +25,7 @@ import { parseEnvelope } from '../../shared/use-cases/gate-outbound-batch.ts';
 const config = loadGateConfig();
 const db = createDocumentClient();
 const sqs = createSqsClient();
+const secrets = createSecretBox();
 
 const get = async (key: { pk: string; sk: string }, consistent = false) =>
   (await db.send(new GetCommand({ TableName: config.tableName, Key: key, ConsistentRead: consistent }))).Item;
@@ -58,7 +61,8 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       if (history?.state === 'done') continue;
       const settingsItem = await get(keys.settings(accountId));
       const settings = settingsItem ? accountSettingsSchema.parse(settingsItem.settings) : defaultAccountSettings();
-      const erasureKey = (await get(keys.erasureKey(accountId)))?.key;
+      const sealedErasureKey = (await get(keys.erasureKey(accountId)))?.key;
+      const erasureKey = typeof sealedErasureKey === 'string' ? await secrets.open(sealedErasureKey, SEALING_CONTEXT.erasureKey(accountId)) : undefined;
       const lineRecord = record(await get(keys.consent(accountId, contact, envelope.channel, lineId), true));
       const channelRecord = record(await get(keys.consent(accountId, contact, envelope.channel, CHANNEL_SCOPE), true));
       const suppression = envelope.channel === 'email' ? await get(keys.suppression(accountId, contact, 'email'), true) : undefined;

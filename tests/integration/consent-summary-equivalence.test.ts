@@ -7,6 +7,7 @@ import { decideOutbound, tombstoneCanMatter, type OutboundFacts } from '../../sh
 import { gatherOutboundFacts, type ConsentSource, type FactsRequest } from '../../shared/use-cases/gather-outbound-facts.ts';
 import { api, createAccount, createLine, uniquePhone } from '../support/api-client.ts';
 import { TABLE_NAME, tableClient } from '../support/outbound.ts';
+import { localSecretBox } from '../support/secret-box.ts';
 import { deliverSes, sesBounce, sesComplaint } from '../support/ses.ts';
 
 /**
@@ -40,7 +41,7 @@ async function ok(response: Promise<{ status: number; text: string }>): Promise<
 
 describe('consent summary ≡ records on the local stack (property)', () => {
   it('every write path keeps the summary deciding exactly as the records', async () => {
-    const store = new OutboundStore(tableClient(), TABLE_NAME, { cacheTtlMs: 0 });
+    const store = new OutboundStore(tableClient(), TABLE_NAME, { cacheTtlMs: 0, secrets: localSecretBox() });
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom<Channel>('sms', 'email'),

@@ -11,8 +11,10 @@ import { keys } from '../../shared/adapters/dynamodb/table-keys.ts';
 import type { Channel } from '../../shared/domain/channels.ts';
 import { decideOutbound, tombstoneCanMatter } from '../../shared/domain/outbound/decide-outbound.ts';
 import { contactErasureHash } from '../../shared/domain/retention/erasure-hash.ts';
+import { SEALING_CONTEXT } from '../../shared/security/secret-box.ts';
 import { backfillConsentSummaries } from '../../shared/use-cases/backfill-consent-summaries.ts';
 import { gatherOutboundFacts, type ConsentSource } from '../../shared/use-cases/gather-outbound-facts.ts';
+import { testSecretBox } from '../support/secret-box.ts';
 
 /**
  * A table holding consent data from before consent summaries (seeded as that version wrote it: no
@@ -28,6 +30,8 @@ const ACCOUNT = 'acc_legacy';
 const LINE = { address: '+12025550190', lineId: 'line_1' };
 const EMAIL_DOMAIN = 'legacy.example.com';
 const HOUR = 3600_000;
+// This table's own service keyring (the migration opens the sealed erasure key with it).
+const secrets = testSecretBox();
 
 describe('consent summary migration (a table with data from before summaries)', () => {
   it('creates every missing summary, marks the account, and the gate then reads one item per message and decides as from the records', async () => {
@@ -47,7 +51,7 @@ describe('consent summary migration (a table with data from before summaries)', 
       { ...keys.account(ACCOUNT), type: 'account', accountId: ACCOUNT, name: 'Before summaries' },
       { ...keys.route('sms', LINE.address), accountId: ACCOUNT, lineId: LINE.lineId, channel: 'sms', address: LINE.address },
       { ...keys.route('email', EMAIL_DOMAIN), accountId: ACCOUNT, lineId: 'line_mail', channel: 'email', address: EMAIL_DOMAIN },
-      { ...keys.erasureKey(ACCOUNT), key: erasureKey.toString('base64') },
+      { ...keys.erasureKey(ACCOUNT), key: await secrets.seal(erasureKey.toString('base64'), SEALING_CONTEXT.erasureKey(ACCOUNT)) },
       record(optedIn, 'sms', LINE.lineId, 'opted_in', iso(-2 * HOUR)),
       record(mixed, 'sms', '*', 'opted_out', iso(-1 * HOUR)),
       record(mixed, 'sms', LINE.lineId, 'opted_in', iso(-3 * HOUR)),
@@ -60,7 +64,8 @@ describe('consent summary migration (a table with data from before summaries)', 
     ];
     await db.send(new BatchWriteCommand({ RequestItems: { [table]: items.map((Item) => ({ PutRequest: { Item } })) } }));
 
-    const store = new OutboundStore(db, table, { cacheTtlMs: 0 });
+    const store = new OutboundStore(db, table, { cacheTtlMs: 0, secrets });
+    const consentStore = new ConsentStore(db, table, secrets);
     const messages = [
       ...[optedIn, mixed, erased, expired].map((to) => ({ channel: 'sms' as const, from: LINE.address, to })),
       { channel: 'email' as const, from: `news@${EMAIL_DOMAIN}`, to: complained },
@@ -97,7 +102,7 @@ describe('consent summary migration (a table with data from before summaries)', 
     ]);
 
     // A consent write before the migration creates its summary from every record of the channel.
-    const consentStore = new ConsentStore(db, table);
+
     const at = iso(0);
     const committed = await consentStore.commit({
       accountId: ACCOUNT,
@@ -113,7 +118,7 @@ describe('consent summary migration (a table with data from before summaries)', 
       parseSummaryItem((await db.send(new GetCommand({ TableName: table, Key: keys.consentSummary(ACCOUNT, contact, channel), ConsistentRead: true }))).Item);
     expect(Object.keys((await summaryOf(mixed, 'sms'))?.summary.records ?? {}).sort()).toEqual(['*', 'line_1', 'line_2']);
 
-    const report = await backfillConsentSummaries({ db, tableName: table, realNowMs: Date.now }, { now: new Date(), deadlineMs: Date.now() + 60_000 });
+    const report = await backfillConsentSummaries({ db, tableName: table, consentStore, realNowMs: Date.now }, { now: new Date(), deadlineMs: Date.now() + 60_000 });
     expect(report).toMatchObject({ status: 'complete', created: 3, accountsMarked: 1 });
     expect((await db.send(new GetCommand({ TableName: table, Key: keys.account(ACCOUNT) }))).Item?.[CONSENT_SUMMARIES_FLAG]).toBe(true);
     expect((await summaryOf(erased, 'sms'))?.summary.erasedAt).toBe(iso(-HOUR));
@@ -128,7 +133,7 @@ describe('consent summary migration (a table with data from before summaries)', 
     expect(migrated.slice(4)).toEqual(fromRecords.slice(4));
 
     // Running it again finds it complete.
-    expect(await backfillConsentSummaries({ db, tableName: table, realNowMs: Date.now }, { now: new Date(), deadlineMs: Date.now() + 60_000 })).toEqual({
+    expect(await backfillConsentSummaries({ db, tableName: table, consentStore, realNowMs: Date.now }, { now: new Date(), deadlineMs: Date.now() + 60_000 })).toEqual({
       status: 'complete',
       itemsRead: 0,
       created: 0,

@@ -8,6 +8,8 @@ import { contactErasureHash } from '../../shared/domain/retention/erasure-hash.t
 import { eraseContact } from '../../shared/use-cases/erase-contact.ts';
 import { api, createAccount, uniquePhone } from '../support/api-client.ts';
 import { getItem, localTable, partitionItems, seedItems, TABLE_NAME } from '../support/table.ts';
+import { SEALING_CONTEXT } from '../../shared/security/secret-box.ts';
+import { localSecretBox } from '../support/secret-box.ts';
 
 type Receipt = {
   receiptId: string;
@@ -74,10 +76,13 @@ describe('erasure (right to be forgotten)', () => {
     expect((await partitionItems(db, accountId, other)).length).toBe(4);
 
     // The tombstone: keyed by HMAC-SHA256(account erasure key, contact), with erasedAt and receiptId, without the address.
+    // The key is stored sealed under the service key (it would turn tombstones back into numbers).
     const keyItem = await getItem(db, keys.erasureKey(accountId));
-    const hmac = contactErasureHash(Buffer.from(String(keyItem?.key), 'base64'), contact);
+    expect(String(keyItem?.key)).toMatch(/^sb1\./);
+    const erasureKey = Buffer.from(await localSecretBox().open(String(keyItem?.key), SEALING_CONTEXT.erasureKey(accountId)), 'base64');
+    const hmac = contactErasureHash(erasureKey, contact);
     expect(hmac).toBe(receipt.contactHash);
-    expect(Buffer.from(String(keyItem?.key), 'base64')).toHaveLength(32);
+    expect(erasureKey).toHaveLength(32);
     const tombstone = await getItem(db, keys.tombstone(accountId, hmac));
     expect(tombstone).toMatchObject({ erasedAt: receipt.erasedAt, receiptId: receipt.receiptId, status: 'complete' });
     expect(JSON.stringify(tombstone)).not.toContain(contact);
@@ -136,7 +141,7 @@ describe('erasure (right to be forgotten)', () => {
 
   it('resumes an erasure cut short by its deadline or a crash, counting every item exactly once', async () => {
     const { accountId } = await createAccount();
-    const stores = createDataStores(db, TABLE_NAME);
+    const stores = createDataStores(db, TABLE_NAME, localSecretBox());
     const contact = uniquePhone();
     await seedItems(db, history(accountId, contact, 5_000));
 
@@ -191,7 +196,7 @@ describe('erasure (right to be forgotten)', () => {
 
   it('lets the scheduled sweep finish an erasure that stopped at its deadline', async () => {
     const { accountId, apiKey } = await createAccount();
-    const stores = createDataStores(db, TABLE_NAME);
+    const stores = createDataStores(db, TABLE_NAME, localSecretBox());
     const contact = uniquePhone();
     await seedItems(db, history(accountId, contact, 2_500));
     let ticks = 0;

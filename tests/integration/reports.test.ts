@@ -8,6 +8,7 @@ import { api, createAccount, createLine, uniquePhone } from '../support/api-clie
 import { gateAt, newMessageId } from '../support/outbound.ts';
 import { recordingDocumentClient } from '../support/recording-dynamodb.ts';
 import { postTwilio, TWILIO_AUTH_TOKEN, twilioParams } from '../support/twilio.ts';
+import { localSecretBox } from '../support/secret-box.ts';
 
 type ErrorBody = { error: { code: string; message: string } };
 type SnapshotRow = { contact: string; channel: string; line: string; status: string; occurredAt: string; source: string };
@@ -116,7 +117,7 @@ describe('Opt In & Out Snapshot', () => {
 
     // The use case reads only the byLine index (and the account's lines): no Scan, no other table read.
     const { db, commands } = recordingDocumentClient();
-    const stores = createStores(db, LOCAL_TABLE_NAME);
+    const stores = createStores(db, LOCAL_TABLE_NAME, localSecretBox());
     const page = await getConsentSnapshot(
       { lineStore: stores.lineStore, snapshotReader: new ConsentSnapshotReader(db, LOCAL_TABLE_NAME) },
       { accountId, query: { line: line.lineId, format: 'json', limit: 1000 }, now: new Date() },
@@ -162,7 +163,7 @@ describe('opt-out analytics', () => {
     // Marketing goes to everyone without a record: no consent to seed for the 1,000 contacts.
     await api('PUT', '/v1/settings', { key: apiKey, json: { channels: { sms: { defaultStatus: 'opted_in' } } } });
     const { db, commands } = recordingDocumentClient();
-    const stores = createStores(db, LOCAL_TABLE_NAME);
+    const stores = createStores(db, LOCAL_TABLE_NAME, localSecretBox());
     const contacts = Array.from({ length: 1000 }, () => uniquePhone());
     const campaign = (to: string, campaignId: string) => ({ messageId: newMessageId('mkt'), channel: 'sms', from: line.address, to, category: 'marketing', campaignId });
     // The gate allowed and dispatched them an hour ago, in two batches of 500.

@@ -6,6 +6,7 @@ import { inject } from 'vitest';
 import { OutboundStore } from '../../shared/adapters/dynamodb/outbound-store.ts';
 import { gateOutboundBatch, type GatedMessage, type GateResult } from '../../shared/use-cases/gate-outbound-batch.ts';
 import { api } from './api-client.ts';
+import { localSecretBox } from './secret-box.ts';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 let sqs: SQSClient | undefined;
@@ -89,7 +90,7 @@ const quietLog = { info: () => undefined, warn: () => undefined, error: () => un
  * choosing (a campaign sent hours ago), in batches of up to 500 as the event source would hand them.
  */
 export async function gateAt(now: Date, envelopes: readonly Record<string, unknown>[], db: DynamoDBDocumentClient = tableClient()): Promise<GateResult[]> {
-  const store = new OutboundStore(db, TABLE_NAME, { cacheTtlMs: 30_000 });
+  const store = new OutboundStore(db, TABLE_NAME, { cacheTtlMs: 30_000, secrets: localSecretBox() });
   const results: GateResult[] = [];
   for (let start = 0; start < envelopes.length; start += 500) {
     const records = envelopes.slice(start, start + 500).map((envelope) => ({ messageId: randomUUID(), body: JSON.stringify(envelope) }));

@@ -3,7 +3,9 @@ import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClie
 import { ulid } from 'ulid';
 import {
   accountSettingsSchema,
+  BUILT_IN_ACCOUNT_DEFAULTS,
   defaultAccountSettings,
+  type NewAccountDefaults,
   type AccountSettings,
 } from '../../domain/accounts/account-settings.ts';
 import { CONSENT_SUMMARIES_FLAG } from './consent-summary-store.ts';
@@ -29,8 +31,15 @@ export class AccountStore {
     private readonly tableName: string,
   ) {}
 
-  /** Creates the account with its first API key; the plain key is returned once and never stored. */
-  async createAccount(name: string, now = new Date()): Promise<{ accountId: string; apiKey: string; keyId: string; createdAt: string }> {
+  /**
+   * Creates the account with its first API key; the plain key is returned once and never stored. The
+   * settings start from the deployment's defaults for new accounts.
+   */
+  async createAccount(
+    name: string,
+    now = new Date(),
+    defaults: NewAccountDefaults = BUILT_IN_ACCOUNT_DEFAULTS,
+  ): Promise<{ accountId: string; apiKey: string; keyId: string; createdAt: string }> {
     const accountId = `acc_${ulid(now.getTime()).toLowerCase()}`;
     const keyId = `key_${ulid(now.getTime()).toLowerCase()}`;
     const apiKey = generateApiKey();
@@ -61,7 +70,7 @@ export class AccountStore {
                 ...keys.settings(accountId),
                 type: 'settings',
                 accountId,
-                settings: { ...defaultAccountSettings(), brandName: name.trim().slice(0, 40) },
+                settings: { ...defaultAccountSettings(defaults), brandName: name.trim().slice(0, 40) },
                 updatedAt: createdAt,
               },
             },

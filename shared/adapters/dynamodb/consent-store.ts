@@ -17,6 +17,7 @@ import { statCounterUpdate } from './stats-store.ts';
 import type { RetentionOverride } from '../../domain/retention/retention-policy.ts';
 import { batchGetItems } from './batch-get.ts';
 import { ConsentSummaryStore, type SummaryChange } from './consent-summary-store.ts';
+import type { SecretBox } from '../../security/secret-box.ts';
 import { byLineIndexAttributes, contactIndexAttributes, expiryAttributes, keys, SK_PREFIX } from './table-keys.ts';
 import { queryAll } from './query-all.ts';
 
@@ -78,8 +79,10 @@ export class ConsentStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Opens sealed erasure keys (a new consent summary takes the contact's erasure time from its tombstone). */
+    secrets: SecretBox,
   ) {
-    this.summaries = new ConsentSummaryStore(db, tableName);
+    this.summaries = new ConsentSummaryStore(db, tableName, secrets);
   }
 
   /** Every live consent record of a contact (line and channel scopes, all channels). */

@@ -15,6 +15,7 @@ import {
 import { contactErasureHash } from '../../domain/retention/erasure-hash.ts';
 import { isExpired } from '../../domain/retention/expires-at.ts';
 import { reappliedExpiresAt, type RetentionPeriod } from '../../domain/retention/retention-policy.ts';
+import { SEALING_CONTEXT, type SecretBox } from '../../security/secret-box.ts';
 import { batchGetItems, keyId, type TableKey } from './batch-get-items.ts';
 import { activityAtOf } from './contact-partition.ts';
 import { expiryAttributes, expiryIndexAttributes, keys, SK_PREFIX } from './table-keys.ts';
@@ -160,6 +161,8 @@ export class ConsentSummaryStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Opens the accounts' sealed erasure keys (a new summary takes the erasure time from the tombstone). */
+    private readonly secrets: SecretBox,
   ) {}
 
   /**
@@ -269,10 +272,17 @@ export class ConsentSummaryStore {
     if (missing.length === 0) return result;
 
     const tombstones = new Map<string, TableKey>();
+    const erasureKeys = new Map<string, Buffer>();
     for (const group of missing) {
       const raw = read.get(keyId(keys.erasureKey(group.accountId)))?.key;
       if (typeof raw !== 'string' || raw === '') continue;
-      tombstones.set(groupId(group.accountId, group.contact, group.channel), keys.tombstone(group.accountId, contactErasureHash(Buffer.from(raw, 'base64'), group.contact)));
+      let erasureKey = erasureKeys.get(group.accountId);
+      if (!erasureKey) {
+        // A key that does not open fails the write: a summary must not be created without the erasure it may owe.
+        erasureKey = Buffer.from(await this.secrets.open(raw, SEALING_CONTEXT.erasureKey(group.accountId)), 'base64');
+        erasureKeys.set(group.accountId, erasureKey);
+      }
+      tombstones.set(groupId(group.accountId, group.contact, group.channel), keys.tombstone(group.accountId, contactErasureHash(erasureKey, group.contact)));
     }
     const [erased, fromItems] = await Promise.all([
       tombstones.size > 0 ? this.fresh([...tombstones.values()]) : new Map<string, Record<string, unknown>>(),

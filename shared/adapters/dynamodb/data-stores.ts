@@ -4,6 +4,7 @@ import { JobStore } from './job-store.ts';
 import { ProfileStore } from './profile-store.ts';
 import { SweepStore } from './sweep-store.ts';
 import { createStores, type Stores } from './stores.ts';
+import type { SecretBox } from '../../security/secret-box.ts';
 
 /** The data-control adapters (profiles, erasure, jobs, sweep) next to the core ones, over one client. */
 export interface DataStores extends Stores {
@@ -15,13 +16,13 @@ export interface DataStores extends Stores {
   sweepStore: SweepStore;
 }
 
-export function createDataStores(db: DynamoDBDocumentClient, tableName: string): DataStores {
+export function createDataStores(db: DynamoDBDocumentClient, tableName: string, secrets: SecretBox): DataStores {
   return {
-    ...createStores(db, tableName),
+    ...createStores(db, tableName, secrets),
     db,
     tableName,
     profileStore: new ProfileStore(db, tableName),
-    erasureStore: new ErasureStore(db, tableName),
+    erasureStore: new ErasureStore(db, tableName, secrets),
     jobStore: new JobStore(db, tableName),
     sweepStore: new SweepStore(db, tableName),
   };

@@ -5,6 +5,7 @@ import type { KindCounts } from '../../domain/retention/item-kind.ts';
 import { batchGetItems } from './batch-get.ts';
 import { ConsentSummaryStore, type TransactItem } from './consent-summary-store.ts';
 import { keys } from './table-keys.ts';
+import { SEALING_CONTEXT, type SecretBox } from '../../security/secret-box.ts';
 
 /** Rounds for a start whose only obstacle is a consent summary written at the same moment. */
 const START_ROUNDS = 5;
@@ -31,12 +32,15 @@ export class ErasureStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** The key is stored sealed: a copy of the table alone cannot turn tombstones back into addresses. */
+    private readonly secrets: SecretBox,
   ) {}
 
   /** The account's erasure key, if one was ever created (no key: nobody was ever erased). */
   async getKey(accountId: string): Promise<Buffer | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.erasureKey(accountId), ConsistentRead: true }));
-    return typeof Item?.key === 'string' ? Buffer.from(Item.key, 'base64') : undefined;
+    if (typeof Item?.key !== 'string') return undefined;
+    return Buffer.from(await this.secrets.open(Item.key, SEALING_CONTEXT.erasureKey(accountId)), 'base64');
   }
 
   /** Created on first need; a conditional put lets exactly one concurrent creator win, the others read its key. */
@@ -48,7 +52,13 @@ export class ErasureStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...keys.erasureKey(accountId), type: 'erasureKey', accountId, key: key.toString('base64'), createdAt: now.toISOString() },
+          Item: {
+            ...keys.erasureKey(accountId),
+            type: 'erasureKey',
+            accountId,
+            key: await this.secrets.seal(key.toString('base64'), SEALING_CONTEXT.erasureKey(accountId)),
+            createdAt: now.toISOString(),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from './table-keys.ts';
+import { SEALING_CONTEXT, type SecretBox } from '../../security/secret-box.ts';
 
 /**
  * The per-account key that seals double opt-in links (AES-256-GCM), created on first use and
@@ -14,6 +15,8 @@ export class FormTokenKeyStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** The key is stored sealed under the service key. */
+    private readonly secrets: SecretBox,
   ) {}
 
   getKey(accountId: string): Promise<Buffer> {
@@ -34,7 +37,12 @@ export class FormTokenKeyStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...keys.formTokenKey(accountId), type: 'secret', accountId, key: created.toString('base64') },
+          Item: {
+            ...keys.formTokenKey(accountId),
+            type: 'secret',
+            accountId,
+            key: await this.secrets.seal(created.toString('base64'), SEALING_CONTEXT.formTokenKey(accountId)),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -50,6 +58,7 @@ export class FormTokenKeyStore {
 
   private async read(accountId: string): Promise<Buffer | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.formTokenKey(accountId), ConsistentRead: true }));
-    return typeof Item?.key === 'string' ? Buffer.from(Item.key, 'base64') : undefined;
+    if (typeof Item?.key !== 'string') return undefined;
+    return Buffer.from(await this.secrets.open(Item.key, SEALING_CONTEXT.formTokenKey(accountId)), 'base64');
   }
 }

@@ -12,6 +12,7 @@ import type { Line, Provider } from '../../domain/accounts/line.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import { keys, SK_PREFIX } from './table-keys.ts';
 import { queryAll } from './query-all.ts';
+import { SEALING_CONTEXT, type SecretBox } from '../../security/secret-box.ts';
 
 /** What inbound traffic needs to find its account and verify its signature, in one GetItem. */
 export interface LineRoute {
@@ -38,6 +39,8 @@ export class LineStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Credentials are stored sealed under the service key, bound to their line. */
+    private readonly secrets: SecretBox,
   ) {}
 
   /**
@@ -57,6 +60,7 @@ export class LineStore {
       createdAt: now.toISOString(),
       hasCredentials: Object.keys(input.credentials ?? {}).length > 0,
     };
+    const credentials = input.credentials ?? {};
     const route = {
       type: 'route',
       accountId,
@@ -65,7 +69,10 @@ export class LineStore {
       address: input.address,
       provider: input.provider,
       brandName: input.brandName,
-      credentials: input.credentials ?? {},
+      // One sealed JSON object; lines without credentials (AWS, SES) store none.
+      ...(Object.keys(credentials).length > 0
+        ? { credentials: await this.secrets.seal(JSON.stringify(credentials), SEALING_CONTEXT.lineCredentials(accountId, lineId)) }
+        : {}),
     };
     const routeAddresses = [input.address, ...(input.providerId ? [input.providerId] : [])];
     const verifyToken = input.provider === 'meta' ? input.credentials?.verifyToken : undefined;
@@ -179,14 +186,19 @@ export class LineStore {
   async findRoute(channel: Channel, address: string): Promise<LineRoute | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.route(channel, address) }));
     if (!Item) return undefined;
+    const accountId = String(Item.accountId);
+    const lineId = String(Item.lineId);
     return {
-      accountId: String(Item.accountId),
-      lineId: String(Item.lineId),
+      accountId,
+      lineId,
       channel: Item.channel as Channel,
       address: String(Item.address),
       provider: Item.provider as Provider,
       brandName: typeof Item.brandName === 'string' ? Item.brandName : undefined,
-      credentials: (Item.credentials ?? {}) as Record<string, string>,
+      credentials:
+        Item.credentials === undefined
+          ? {}
+          : (JSON.parse(await this.secrets.open(String(Item.credentials), SEALING_CONTEXT.lineCredentials(accountId, lineId))) as Record<string, string>),
     };
   }
 }

@@ -11,6 +11,7 @@ import { summariesComplete } from './consent-summary-store.ts';
 import { claimRefOf, claimToken, readReceipts, receiptItem, type ClaimRef, type GateReceipt } from './gate-receipts.ts';
 import { statCounterUpdate } from './stats-store.ts';
 import { expiryIndexAttributes, keys, marketingSendIndexAttributes } from './table-keys.ts';
+import { SEALING_CONTEXT, type SecretBox } from '../../security/secret-box.ts';
 
 /** What the gate needs of a line: whose it is. Credentials are never read here. */
 export interface GateLine {
@@ -29,6 +30,8 @@ export interface AccountContext {
 export interface OutboundStoreOptions {
   /** How long settings, routes and erasure keys are reused per container. */
   cacheTtlMs: number;
+  /** Opens the sealed erasure keys. */
+  secrets: SecretBox;
   batchGet?: Pick<BatchGetOptions, 'maxRounds' | 'baseDelayMs' | 'sleep'>;
   /** Rounds for a transaction cancelled by conflicts or throttling. */
   maxWriteRounds?: number;
@@ -185,7 +188,14 @@ export class OutboundStore {
       }
       const raw = result.items.get(id)?.key;
       if (typeof raw !== 'string' || raw.length === 0) continue;
-      const key = Buffer.from(raw, 'base64');
+      let key: Buffer;
+      try {
+        key = Buffer.from(await this.options.secrets.open(raw, SEALING_CONTEXT.erasureKey(accountId)), 'base64');
+      } catch {
+        // Fail closed: without the key an erased contact could not be recognised; the messages are retried.
+        failed.add(accountId);
+        continue;
+      }
       this.erasureKeyCache.set(accountId, key);
       found.set(accountId, key);
     }

@@ -5,6 +5,7 @@ import { LineStore } from './line-store.ts';
 import { RuleStore } from './rule-store.ts';
 import { UnsubscribeKeyStore } from './unsubscribe-key-store.ts';
 import { StatsStore } from './stats-store.ts';
+import type { SecretBox } from '../../security/secret-box.ts';
 
 export interface Stores {
   accountStore: AccountStore;
@@ -15,14 +16,17 @@ export interface Stores {
   statsStore: StatsStore;
 }
 
-/** All table adapters over one client; built once per container at a handler's module scope. */
-export function createStores(db: DynamoDBDocumentClient, tableName: string): Stores {
+/**
+ * All table adapters over one client; built once per container at a handler's module scope. The
+ * SecretBox seals and opens line credentials and per-account keys.
+ */
+export function createStores(db: DynamoDBDocumentClient, tableName: string, secrets: SecretBox): Stores {
   return {
     accountStore: new AccountStore(db, tableName),
-    lineStore: new LineStore(db, tableName),
+    lineStore: new LineStore(db, tableName, secrets),
     ruleStore: new RuleStore(db, tableName),
-    consentStore: new ConsentStore(db, tableName),
-    unsubscribeKeyStore: new UnsubscribeKeyStore(db, tableName),
+    consentStore: new ConsentStore(db, tableName, secrets),
+    unsubscribeKeyStore: new UnsubscribeKeyStore(db, tableName, secrets),
     statsStore: new StatsStore(db, tableName),
   };
 }

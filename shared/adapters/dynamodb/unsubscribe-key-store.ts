@@ -4,6 +4,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ulid } from 'ulid';
 import type { UnsubscribeKey } from '../../domain/email/unsubscribe-token.ts';
 import { keys, SK_PREFIX } from './table-keys.ts';
+import { SEALING_CONTEXT, type SecretBox } from '../../security/secret-box.ts';
 
 /**
  * The per-account keys of unsubscribe tokens. The newest key signs; every stored key verifies, so a
@@ -14,6 +15,8 @@ export class UnsubscribeKeyStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** Keys are stored sealed under the service key. */
+    private readonly secrets: SecretBox,
   ) {}
 
   /** The key that signs new tokens, created on first use. */
@@ -31,7 +34,14 @@ export class UnsubscribeKeyStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...keys.unsubscribeKey(accountId, key.keyId), type: 'unsubscribeKey', accountId, keyId: key.keyId, secret: key.secret.toString('base64'), createdAt },
+          Item: {
+            ...keys.unsubscribeKey(accountId, key.keyId),
+            type: 'unsubscribeKey',
+            accountId,
+            keyId: key.keyId,
+            secret: await this.secrets.seal(key.secret.toString('base64'), SEALING_CONTEXT.unsubscribeKey(accountId, key.keyId)),
+            createdAt,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -48,7 +58,7 @@ export class UnsubscribeKeyStore {
 
   async getKey(accountId: string, keyId: string): Promise<UnsubscribeKey | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.unsubscribeKey(accountId, keyId) }));
-    return Item ? toKey(Item) : undefined;
+    return Item ? this.toKey(accountId, Item) : undefined;
   }
 
   private async newestKey(accountId: string): Promise<UnsubscribeKey | undefined> {
@@ -63,10 +73,12 @@ export class UnsubscribeKeyStore {
       }),
     );
     const item = Items?.[0];
-    return item ? toKey(item) : undefined;
+    return item ? this.toKey(accountId, item) : undefined;
   }
-}
 
-function toKey(item: Record<string, unknown>): UnsubscribeKey {
-  return { keyId: String(item.keyId), secret: Buffer.from(String(item.secret), 'base64') };
+  private async toKey(accountId: string, item: Record<string, unknown>): Promise<UnsubscribeKey> {
+    const keyId = String(item.keyId);
+    const secret = await this.secrets.open(String(item.secret), SEALING_CONTEXT.unsubscribeKey(accountId, keyId));
+    return { keyId, secret: Buffer.from(secret, 'base64') };
+  }
 }

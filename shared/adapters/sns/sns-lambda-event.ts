@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InvalidSnsEventError } from '../aws-sms/sns-event.ts';
 import type { SnsMessage, SnsSignatureVerifier } from './sns-signature.ts';
+import { METRIC_NAMES, metrics } from '../../observability/metrics.ts';
 
 const lambdaSnsEventSchema = z.object({
   Records: z.array(z.object({ EventSource: z.string().optional(), Sns: z.record(z.string(), z.unknown()) })).min(1),
@@ -31,5 +32,6 @@ export async function verifySnsRecords(event: unknown, verifier: SnsSignatureVer
       result.rejected.push({ ...(messageId ? { messageId } : {}), reason: verification.ok ? `unexpected ${verification.message.Type}` : verification.reason });
     }
   }
+  metrics().count(METRIC_NAMES.signatureFailures, result.rejected.length, { source: 'sns' });
   return result;
 }

@@ -22,6 +22,17 @@ export const quietHoursSchema = z
   .refine((window) => window.allowedFrom !== window.allowedUntil, 'allowedFrom and allowedUntil must differ');
 export type QuietHours = z.infer<typeof quietHoursSchema>;
 
+/**
+ * A window written as one string, `08:00-21:00` (deployment defaults on the command line); `none`
+ * means no window. Undefined when the text is not such a window.
+ */
+export function parseQuietHoursWindow(text: string): { window: QuietHours | undefined } | undefined {
+  if (text.trim().toLowerCase() === 'none') return { window: undefined };
+  const [allowedFrom, allowedUntil, ...rest] = text.trim().split('-');
+  const parsed = quietHoursSchema.safeParse({ allowedFrom, allowedUntil });
+  return rest.length === 0 && parsed.success ? { window: parsed.data } : undefined;
+}
+
 /** An IANA time zone name the runtime knows (Intl), e.g. America/New_York. */
 export const timeZoneSchema = z.string().min(1).max(64).refine(isKnownTimeZone, 'must be an IANA time zone, e.g. America/New_York');
 
@@ -121,14 +132,30 @@ export type AccountSettingsPatch = z.infer<typeof accountSettingsPatchSchema>;
 
 export const DEFAULT_RETENTION_MONTHS = 13;
 
-export function defaultAccountSettings(): AccountSettings {
+/**
+ * What a deployment gives the accounts it creates (CDK context → OPTGATE_DEFAULT_* variables); each
+ * account changes its own settings afterwards. Quiet hours apply to SMS and WhatsApp, the channels
+ * calling-hours rules are about.
+ */
+export interface NewAccountDefaults {
+  dataMonths: number;
+  messageHistoryMonths: number;
+  quietHours?: QuietHours;
+  defaultTimeZone?: string;
+}
+
+export const BUILT_IN_ACCOUNT_DEFAULTS: NewAccountDefaults = { dataMonths: DEFAULT_RETENTION_MONTHS, messageHistoryMonths: DEFAULT_RETENTION_MONTHS };
+
+export function defaultAccountSettings(defaults: NewAccountDefaults = BUILT_IN_ACCOUNT_DEFAULTS): AccountSettings {
+  const quietHours = defaults.quietHours ? { quietHours: { ...defaults.quietHours } } : {};
   return {
     channels: {
-      sms: { defaultStatus: 'opted_out', optOutBlocks: 'all' },
-      whatsapp: { defaultStatus: 'opted_out', optOutBlocks: 'marketing' },
+      sms: { defaultStatus: 'opted_out', optOutBlocks: 'all', ...quietHours },
+      whatsapp: { defaultStatus: 'opted_out', optOutBlocks: 'marketing', ...quietHours },
       email: { defaultStatus: 'opted_out', optOutBlocks: 'marketing' },
     },
-    retention: { dataMonths: DEFAULT_RETENTION_MONTHS, messageHistoryMonths: DEFAULT_RETENTION_MONTHS },
+    retention: { dataMonths: defaults.dataMonths, messageHistoryMonths: defaults.messageHistoryMonths },
+    ...(defaults.defaultTimeZone ? { defaultTimeZone: defaults.defaultTimeZone } : {}),
   };
 }
 

@@ -11,6 +11,8 @@ import { batchDeleteKeys, BatchWriteIncompleteError } from '../../../shared/adap
 import { ErasureStore } from '../../../shared/adapters/dynamodb/erasure-store.ts';
 import { SweepStore } from '../../../shared/adapters/dynamodb/sweep-store.ts';
 import { sweepExpiredItems } from '../../../shared/use-cases/retention-sweep.ts';
+import { SEALING_CONTEXT } from '../../../shared/security/secret-box.ts';
+import { testSecretBox } from '../../support/secret-box.ts';
 
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
 const dynamo = mockClient(documentClient);
@@ -132,9 +134,10 @@ describe('the account erasure key', () => {
 
   it('is created once: a concurrent creator that loses the conditional put uses the winner’s key', async () => {
     const winner = Buffer.alloc(32, 7).toString('base64');
-    dynamo.on(GetCommand).resolvesOnce({}).resolves({ Item: { key: winner } });
+    const secrets = testSecretBox();
+    dynamo.on(GetCommand).resolvesOnce({}).resolves({ Item: { key: await secrets.seal(winner, SEALING_CONTEXT.erasureKey('acc')) } });
     dynamo.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
-    const key = await new ErasureStore(documentClient, TABLE).getOrCreateKey('acc', new Date());
+    const key = await new ErasureStore(documentClient, TABLE, secrets).getOrCreateKey('acc', new Date());
     expect(key.toString('base64')).toBe(winner);
     expect(dynamo.commandCalls(PutCommand)[0]?.args[0].input.ConditionExpression).toBe('attribute_not_exists(pk)');
   });

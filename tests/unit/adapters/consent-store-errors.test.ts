@@ -12,10 +12,11 @@ import { StatsStore } from '../../../shared/adapters/dynamodb/stats-store.ts';
 import type { ConsentChangedDetail } from '../../../shared/domain/consent/consent-changed-event.ts';
 import { recordConsentChange, ConsentWriteContentionError } from '../../../shared/use-cases/record-consent-change.ts';
 import type { ConsentChange } from '../../../shared/domain/consent/consent-record.ts';
+import { testSecretBox } from '../../support/secret-box.ts';
 
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
 const dynamo = mockClient(documentClient);
-const store = new ConsentStore(documentClient, 'optgate-test');
+const store = new ConsentStore(documentClient, 'optgate-test', testSecretBox());
 
 const change: ConsentChange = {
   contact: '+12025550143',

@@ -16,14 +16,25 @@ const context =
 describe('parseStageConfig', () => {
   it('defaults to stage dev with no public domain', () => {
     const config = parseStageConfig(context({ operatorKeySha256: KEY_HASH }));
-    expect(config).toEqual({ stage: 'dev', publicDomain: undefined, operatorKeySha256: KEY_HASH, operatorKeyMissing: false });
+    expect(config).toEqual({
+      stage: 'dev',
+      publicDomain: undefined,
+      operatorKeySha256: KEY_HASH,
+      operatorKeyMissing: false,
+      logRetention: 30,
+      xray: false,
+      alarmEmail: undefined,
+      accountDefaults: { dataMonths: 13, messageHistoryMonths: 13, quietHours: undefined, timeZone: undefined },
+      sendingConcurrency: 10,
+      gateMaxConcurrency: 10,
+    });
   });
 
   it('reads stage, public domain (lower-cased) and the key hash (lower-cased)', () => {
     const config = parseStageConfig(
       context({ stage: 'prod', publicDomain: 'Consent.Example.COM', operatorKeySha256: KEY_HASH.toUpperCase() }),
     );
-    expect(config).toEqual({ stage: 'prod', publicDomain: 'consent.example.com', operatorKeySha256: KEY_HASH, operatorKeyMissing: false });
+    expect(config).toMatchObject({ stage: 'prod', publicDomain: 'consent.example.com', operatorKeySha256: KEY_HASH, operatorKeyMissing: false });
   });
 
   it('treats empty strings as absent (`-c publicDomain=` from a pipeline variable that is unset)', () => {
@@ -78,6 +89,55 @@ describe('parseStageConfig', () => {
       expect(config.operatorKeySha256).toBe(PLACEHOLDER_OPERATOR_KEY_SHA256);
       expect(deployMustBeBlocked(config)).toBe(true);
       expect(deployMustBeBlocked(parseStageConfig(context({ stage: 'prod', operatorKeySha256: KEY_HASH })))).toBe(false);
+    });
+  });
+
+  describe('operational settings', () => {
+    it('reads every key from -c strings or cdk.json values', () => {
+      const config = parseStageConfig(
+        context({
+          operatorKeySha256: KEY_HASH,
+          logRetentionDays: '90',
+          xray: 'true',
+          alarmEmail: 'oncall@example.com',
+          defaultRetentionMonths: 24,
+          defaultMessageHistoryMonths: '6',
+          defaultQuietHours: '08:00-21:00',
+          defaultTimeZone: 'America/New_York',
+          sendingConcurrency: '25',
+          gateMaxConcurrency: '4',
+        }),
+      );
+      expect(config).toMatchObject({
+        logRetention: 90,
+        xray: true,
+        alarmEmail: 'oncall@example.com',
+        accountDefaults: { dataMonths: 24, messageHistoryMonths: 6, quietHours: { allowedFrom: '08:00', allowedUntil: '21:00' }, timeZone: 'America/New_York' },
+        sendingConcurrency: 25,
+        gateMaxConcurrency: 4,
+      });
+    });
+
+    it('takes sendingConcurrency 0 as no reservation and defaultQuietHours none as no window', () => {
+      const config = parseStageConfig(context({ operatorKeySha256: KEY_HASH, sendingConcurrency: '0', defaultQuietHours: 'none' }));
+      expect(config.sendingConcurrency).toBeUndefined();
+      expect(config.accountDefaults.quietHours).toBeUndefined();
+    });
+
+    it.each([
+      ['logRetentionDays', '45', /context "logRetentionDays" must be a CloudWatch Logs retention period/],
+      ['logRetentionDays', 'a month', /context "logRetentionDays" must be a whole number/],
+      ['xray', 'yes', /context "xray" must be true or false/],
+      ['alarmEmail', 'oncall', /context "alarmEmail" must be an email address/],
+      ['defaultRetentionMonths', '0', /context "defaultRetentionMonths" must be a whole number from 1 to 120/],
+      ['defaultMessageHistoryMonths', '121', /context "defaultMessageHistoryMonths" must be a whole number from 1 to 120/],
+      ['defaultQuietHours', '8-21', /context "defaultQuietHours" must be HH:MM-HH:MM/],
+      ['defaultQuietHours', '08:00-08:00', /context "defaultQuietHours" must be HH:MM-HH:MM/],
+      ['defaultTimeZone', 'Mars/Olympus', /context "defaultTimeZone" must be an IANA time zone/],
+      ['sendingConcurrency', '-1', /context "sendingConcurrency" must be a whole number from 0 to 1000/],
+      ['gateMaxConcurrency', '1', /context "gateMaxConcurrency" must be a whole number from 2 to 1000/],
+    ])('rejects %s=%j with the key’s name', (key, value, message) => {
+      expect(() => parseStageConfig(context({ operatorKeySha256: KEY_HASH, [key]: value }))).toThrow(message);
     });
   });
 });

@@ -1,23 +1,22 @@
-import { readFileSync } from 'node:fs';
 import { describe, it, expect, beforeAll } from 'vitest';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { FUNCTIONS, QUEUES, TABLE, type QueueName } from '../../../shared/manifest.ts';
 import { parseStageConfig } from '../../../infra/cdk/stage-config.ts';
-import { MAX_RECEIVE_COUNT, StatefulStack, TOPICS, visibilityTimeoutFor } from '../../../infra/cdk/stateful-stack.ts';
+import { EXTRA_DEAD_LETTER_QUEUES, MAX_RECEIVE_COUNT, OUTBOUND_AGE_ALARM_SECONDS, StatefulStack, TOPICS, visibilityTimeoutFor } from '../../../infra/cdk/stateful-stack.ts';
+import { CDK_JSON_CONTEXT, TEST_KEY_HASH } from '../../support/cdk.ts';
 
-/** The feature flags of cdk.json, so these templates are the ones `cdk synth` writes. */
-const cdkJsonContext = (JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> })
-  .context;
-
-const KEY_HASH = 'b5c7e6f1a0d94c3e8f2b1a6d5c4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e';
+const KEY_HASH = TEST_KEY_HASH;
 
 function synthStateful(context: Record<string, unknown>): Template {
-  const app = new App({ context: { ...cdkJsonContext, ...context } });
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, ...context } });
   const config = parseStageConfig((key) => app.node.tryGetContext(key));
   const stack = new StatefulStack(app, 'Stateful', { config, functions: FUNCTIONS });
   return Template.fromStack(stack);
 }
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+const resourcesOf = (template: Template): Record<string, Resource> => (template.toJSON() as { Resources: Record<string, Resource> }).Resources;
 
 let template: Template;
 beforeAll(() => {
@@ -76,14 +75,33 @@ describe('stateful stack: table', () => {
 describe('stateful stack: queues', () => {
   const queueNames = Object.keys(QUEUES) as QueueName[];
 
-  it('creates every manifest queue with its stage-prefixed name, SQS-managed encryption', () => {
-    template.resourceCountIs('AWS::SQS::Queue', queueNames.length);
-    for (const name of queueNames) {
+  it('creates every manifest queue and the extra dead-letter queues with stage-prefixed names, SQS-managed encryption, 14 days retention', () => {
+    template.resourceCountIs('AWS::SQS::Queue', queueNames.length + Object.keys(EXTRA_DEAD_LETTER_QUEUES).length);
+    const names = [...queueNames.map((name) => QUEUES[name].name), ...Object.values(EXTRA_DEAD_LETTER_QUEUES).map((extra) => extra.suffix)];
+    for (const name of names) {
+      template.hasResourceProperties('AWS::SQS::Queue', { QueueName: `prod-${name}`, SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    }
+  });
+
+  it('gives the consumer queues (dispatch, suppressed) dead-letter queues of their own', () => {
+    for (const name of ['dispatch', 'suppressed']) {
       template.hasResourceProperties('AWS::SQS::Queue', {
-        QueueName: `prod-${QUEUES[name].name}`,
-        SqsManagedSseEnabled: true,
+        QueueName: `prod-optgate-${name}`,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^${name}DlqQueue`), 'Arn'] }, maxReceiveCount: MAX_RECEIVE_COUNT },
       });
     }
+  });
+
+  it('alarms when any dead-letter queue holds a message, and when the outbound queue backs up', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Resource[];
+    const depthAlarms = alarms.filter((alarm) => alarm.Properties.MetricName === 'ApproximateNumberOfMessagesVisible');
+    expect(depthAlarms).toHaveLength(1 + Object.keys(EXTRA_DEAD_LETTER_QUEUES).length);
+    for (const alarm of depthAlarms) {
+      expect(alarm.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Statistic: 'Maximum', TreatMissingData: 'notBreaching' });
+      expect(JSON.stringify(alarm.Properties.AlarmActions)).toMatch(/AlarmTopic/);
+    }
+    const backlog = alarms.find((alarm) => alarm.Properties.MetricName === 'ApproximateAgeOfOldestMessage');
+    expect(backlog?.Properties).toMatchObject({ Threshold: OUTBOUND_AGE_ALARM_SECONDS, ComparisonOperator: 'GreaterThanThreshold' });
   });
 
   it('denies every non-TLS request on every queue', () => {
@@ -101,7 +119,7 @@ describe('stateful stack: queues', () => {
         },
       },
     });
-    expect(Object.keys(policies)).toHaveLength(queueNames.length);
+    expect(Object.keys(policies)).toHaveLength(queueNames.length + Object.keys(EXTRA_DEAD_LETTER_QUEUES).length);
   });
 
   it('sends outbound messages that keep failing to the outbound DLQ after 5 receives', () => {
@@ -132,13 +150,13 @@ describe('stateful stack: provider topics', () => {
     ['sesFeedback', 'prod-optgate-ses-feedback', 'ses.amazonaws.com', 'SesFeedbackTopicArn'],
   ] as const;
 
-  it('creates one topic per manifest topic', () => {
-    template.resourceCountIs('AWS::SNS::Topic', Object.keys(TOPICS).length);
+  it('creates one topic per manifest topic, and the alarm topic', () => {
+    template.resourceCountIs('AWS::SNS::Topic', Object.keys(TOPICS).length + 1);
     expect(Object.keys(TOPICS).sort()).toEqual(expected.map(([name]) => name).sort());
   });
 
-  it.each(expected)('%s: only its provider publishes, on behalf of this account, over TLS', (_name, topicName, principal) => {
-    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: topicName });
+  it.each(expected)('%s: encrypted with the stage key; only its provider publishes, on behalf of this account, over TLS', (_name, topicName, principal) => {
+    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: topicName, KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TopicKey'), 'Arn'] } });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -158,8 +176,9 @@ describe('stateful stack: provider topics', () => {
     const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')) as {
       Properties: { PolicyDocument: { Statement: { Effect: string; Principal: unknown }[] } };
     }[];
-    expect(policies).toHaveLength(expected.length);
-    const principals = policies.map((policy) => policy.Properties.PolicyDocument.Statement.filter((s) => s.Effect === 'Allow').map((s) => s.Principal));
+    // The alarm topic's policy only denies non-TLS requests (CloudWatch publishes through the key policy).
+    expect(policies).toHaveLength(expected.length + 1);
+    const principals = policies.map((policy) => policy.Properties.PolicyDocument.Statement.filter((s) => s.Effect === 'Allow').map((s) => s.Principal)).filter((allowed) => allowed.length > 0);
     expect(principals.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
       [{ Service: 'ses.amazonaws.com' }],
       [{ Service: 'ses.amazonaws.com' }],
@@ -168,9 +187,62 @@ describe('stateful stack: provider topics', () => {
     ]);
   });
 
-  it('outputs the topic ARNs and queue URLs', () => {
+  it('outputs the topic ARNs, queue URLs, event bus, service key secret and alarm topic', () => {
     for (const [, , , output] of expected) template.hasOutput(output, {});
-    for (const name of Object.keys(QUEUES)) template.hasOutput(`${name}QueueUrl`, {});
+    for (const name of [...Object.keys(QUEUES), ...Object.keys(EXTRA_DEAD_LETTER_QUEUES)]) template.hasOutput(`${name}QueueUrl`, {});
+    for (const output of ['ConsentEventBusName', 'ConsentEventBusArn', 'ServiceKeySecretArn', 'AlarmTopicArn']) template.hasOutput(output, {});
+  });
+});
+
+describe('stateful stack: topic key', () => {
+  it('is a customer managed key with yearly rotation, deleted 7 days after the stack', () => {
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true, PendingWindowInDays: 7 }, DeletionPolicy: 'Delete' });
+    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/optgate-prod-topics' });
+  });
+
+  it('lets only End User Messaging, SES and CloudWatch use it, on behalf of this account', () => {
+    const [key] = Object.values(template.findResources('AWS::KMS::Key')) as Resource[];
+    const statements = (key?.Properties.KeyPolicy as { Statement: { Principal: { Service?: string; AWS?: unknown }; Action: string[]; Condition?: unknown }[] }).Statement;
+    const services = statements.filter((s) => s.Principal.Service);
+    expect(services.map((s) => s.Principal.Service).sort()).toEqual(['cloudwatch.amazonaws.com', 'ses.amazonaws.com', 'sms-voice.amazonaws.com']);
+    for (const statement of services) {
+      expect([...statement.Action].sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+      expect(statement.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
+    }
+  });
+});
+
+describe('stateful stack: service keys, event bus, alarm topic', () => {
+  it('has Secrets Manager generate the service keys: no value in the template, retained with the stack', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const [secret] = Object.values(template.findResources('AWS::SecretsManager::Secret')) as Resource[];
+    expect(secret).toMatchObject({
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        Name: 'optgate/prod/service-keys',
+        GenerateSecretString: { SecretStringTemplate: '{"current":"k1"}', GenerateStringKey: 'k1', PasswordLength: 64, ExcludePunctuation: true },
+      },
+    });
+    expect(secret?.Properties).not.toHaveProperty('SecretString');
+  });
+
+  it('creates the stage’s ConsentChanged bus', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'optgate-prod-consent' });
+  });
+
+  it('encrypts the alarm topic and subscribes alarmEmail when given', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'prod-optgate-alarms', KmsMasterKeyId: Match.anyValue() });
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    const withEmail = synthStateful({ stage: 'prod', operatorKeySha256: KEY_HASH, alarmEmail: 'oncall@example.com' });
+    withEmail.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+  });
+
+  it('holds no secret value anywhere in the template', () => {
+    const text = JSON.stringify(template.toJSON());
+    expect(text).not.toMatch(/"SecretString"/);
+    for (const resource of Object.values(resourcesOf(template))) expect(resource.Properties).not.toHaveProperty('SecretString');
   });
 });
 

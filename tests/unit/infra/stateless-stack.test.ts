@@ -1,36 +1,33 @@
-import { readFileSync } from 'node:fs';
 import { describe, it, expect, beforeAll } from 'vitest';
-import { App, type CfnElement } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { ENV } from '../../../shared/config/service-config.ts';
-import { FUNCTIONS, routeTable, type FunctionDefinition } from '../../../shared/manifest.ts';
-import { type StageConfig, parseStageConfig } from '../../../infra/cdk/stage-config.ts';
-import { StatefulStack } from '../../../infra/cdk/stateful-stack.ts';
-import { ACCESS_LOG_FIELDS, API_THROTTLE, QUEUE_URL_ENV, StatelessStack, permissionsFor } from '../../../infra/cdk/stateless-stack.ts';
+import { FUNCTIONS, routeTable, TABLE, type FunctionDefinition } from '../../../shared/manifest.ts';
+import type { StageConfig } from '../../../infra/cdk/stage-config.ts';
+import {
+  ACCESS_LOG_FIELDS,
+  API_THROTTLE,
+  isInvokedAsynchronously,
+  QUEUE_URL_ENV,
+  queueUrlsNeeded,
+  routeThrottle,
+  permissionsFor,
+  type StatelessStack,
+} from '../../../infra/cdk/stateless-stack.ts';
+import { logicalIdOf, synthOptgate, TEST_KEY_HASH, type CfnResourceJson, type SynthesizedOptgate } from '../../support/cdk.ts';
 
-/**
- * The stateless stack as `cdk synth` builds it, without bundling: `aws:cdk:bundling-stacks: []` makes
- * every NodejsFunction skip esbuild (the asset keeps a placeholder hash), which takes synth from ~15 s
- * to ~1 s. Real bundling is covered once, by cdk-app.test.ts.
- */
+/** Both stacks synthesized without bundling (tests/support/cdk.ts); real bundling is covered by cdk-app.test.ts. */
 
-const cdkJsonContext = (JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> })
-  .context;
-
-const KEY_HASH = 'b5c7e6f1a0d94c3e8f2b1a6d5c4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e';
+const KEY_HASH = TEST_KEY_HASH;
 
 interface Synthesized {
   stack: StatelessStack;
   template: Template;
-  resources: Record<string, CfnResource>;
+  resources: Record<string, CfnResourceJson>;
   config: StageConfig;
+  all: SynthesizedOptgate;
 }
 
-interface CfnResource {
-  Type: string;
-  Properties: Record<string, unknown>;
-  DeletionPolicy?: string;
-}
+type CfnResource = CfnResourceJson;
 
 interface PolicyStatementJson {
   Effect: string;
@@ -39,22 +36,8 @@ interface PolicyStatementJson {
 }
 
 function synth(context: Record<string, unknown>, functions: readonly FunctionDefinition[]): Synthesized {
-  const app = new App({ context: { ...cdkJsonContext, 'aws:cdk:bundling-stacks': [], ...context } });
-  const config = parseStageConfig((key) => app.node.tryGetContext(key));
-  const stateful = new StatefulStack(app, 'Stateful', { config, functions });
-  const stack = new StatelessStack(app, 'Stateless', {
-    config,
-    functions,
-    table: stateful.table,
-    queues: stateful.queues,
-    topics: stateful.topics,
-  });
-  const template = Template.fromStack(stack);
-  return { stack, template, config, resources: (template.toJSON() as { Resources: Record<string, CfnResource> }).Resources };
-}
-
-function logicalIdOf(stack: StatelessStack, element: unknown): string {
-  return stack.getLogicalId(element as CfnElement);
+  const all = synthOptgate(context, functions);
+  return { stack: all.stateless, template: all.statelessTemplate, resources: all.statelessResources, config: all.config, all };
 }
 
 function functionResource({ stack, resources }: Synthesized, name: string): { logicalId: string; resource: CfnResource } {
@@ -71,7 +54,7 @@ function environmentOf(synthesized: Synthesized, name: string): Record<string, u
   return (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 }
 
-/** Every statement of the IAM policies attached to the function's role (not the role's own inline policy). */
+/** Every IAM policy statement attached to the function's role (not the role's own inline policy). */
 function attachedStatements(synthesized: Synthesized, name: string): PolicyStatementJson[] {
   const fn = synthesized.stack.functions.get(name);
   if (!fn) throw new Error(`no function ${name}`);
@@ -82,7 +65,13 @@ function attachedStatements(synthesized: Synthesized, name: string): PolicyState
 }
 
 const actionsIn = (statements: PolicyStatementJson[]): string[] => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+/** Everything on the role's attached policy: the manifest's grants and the async DLQ, not the event source's (those sit on the same policy too). */
 const expectedActions = (fn: FunctionDefinition): string[] => [...new Set(permissionsFor(fn).flatMap((p) => [...p.actions]))].sort();
+const definitionOf = (name: string): FunctionDefinition => {
+  const fn = (FUNCTIONS as readonly FunctionDefinition[]).find((candidate) => candidate.name === name);
+  if (!fn) throw new Error(`no manifest function ${name}`);
+  return fn;
+};
 
 let real: Synthesized;
 beforeAll(() => {
@@ -120,26 +109,36 @@ describe('stateless stack: functions', () => {
     });
   });
 
-  it.each(FUNCTIONS.map((fn) => fn.name))('%s: environment has the table, base URL, key hash, Powertools and source maps', (name) => {
+  it.each(FUNCTIONS.map((fn) => fn.name))('%s: environment has the table, base URL, key hash, defaults, Powertools and source maps, and only the references it needs', (name) => {
     const { stack } = real;
+    const definition = definitionOf(name);
     expect(environmentOf(real, name)).toEqual({
       NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'optgate',
       POWERTOOLS_LOG_LEVEL: 'INFO',
+      POWERTOOLS_METRICS_NAMESPACE: 'optgate/prod',
       [ENV.tableName]: expect.anything(),
       // The endpoint attribute of the HttpApi itself: no dependency on routes or stage, so no cycle.
       [ENV.publicBaseUrl]: { 'Fn::GetAtt': [logicalIdOf(stack, stack.httpApi.node.defaultChild), 'ApiEndpoint'] },
       [ENV.operatorKeySha256]: KEY_HASH,
-      // Queue URLs only for the queues the function sends to.
-      ...Object.fromEntries(
-        [...new Set((FUNCTIONS as readonly FunctionDefinition[]).find((fn) => fn.name === name)?.sendsTo ?? [])].map((queue) => [
-          QUEUE_URL_ENV[queue],
-          expect.anything(),
-        ]),
-      ),
+      [ENV.defaultRetentionMonths]: '13',
+      [ENV.defaultMessageHistoryMonths]: '13',
+      // Queue URLs only for the queues the function sends to (and the outbound queue for the health probe).
+      ...Object.fromEntries(queueUrlsNeeded(definition).map((queue) => [QUEUE_URL_ENV[queue], expect.anything()])),
       // SNS-triggered functions verify signatures against the topics they subscribe to.
-      ...(FUNCTIONS.find((fn) => fn.name === name)?.triggers.some((trigger) => trigger.kind === 'sns') ? { [ENV.snsTopicArns]: expect.anything() } : {}),
+      ...(definition.triggers.some((trigger) => trigger.kind === 'sns') ? { [ENV.snsTopicArns]: expect.anything() } : {}),
+      ...(definition.calls.includes('eventBridgePutEvents') ? { [ENV.eventBusName]: expect.anything() } : {}),
+      ...(definition.calls.includes('serviceKeyRead') ? { [ENV.serviceKeySecret]: expect.anything() } : {}),
     });
+  });
+
+  it('names the stage’s own event bus and service key secret by reference, never by value', () => {
+    const publisher = environmentOf(real, 'inbound-twilio');
+    expect(JSON.stringify(publisher[ENV.eventBusName])).toMatch(/ConsentEventBus/);
+    expect(JSON.stringify(publisher[ENV.serviceKeySecret])).toMatch(/ServiceKeys/);
+    expect(typeof publisher[ENV.serviceKeySecret]).toBe('object');
+    expect(environmentOf(real, 'openapi')).not.toHaveProperty(ENV.serviceKeySecret);
+    expect(environmentOf(real, 'retention-sweep')).not.toHaveProperty(ENV.eventBusName);
   });
 
   it('gives each SNS-triggered function exactly the ARNs of its own topics', () => {
@@ -151,15 +150,53 @@ describe('stateless stack: functions', () => {
     expect(topicsOf('aws-sms-events')).not.toMatch(/ses|awsSmsInbound/);
   });
 
-  it('holds no secret in any environment variable (only the SHA-256 of the operator key)', () => {
+  it('holds no secret in any environment variable (only the SHA-256 of the operator key and the secret’s ARN)', () => {
     for (const fn of FUNCTIONS) {
       for (const [name, value] of Object.entries(environmentOf(real, fn.name))) {
         if (name === ENV.operatorKeySha256) {
           expect(value).toMatch(/^[0-9a-f]{64}$/);
           continue;
         }
+        if (name === ENV.serviceKeySecret) {
+          // A reference to the secret's ARN, resolved by CloudFormation: the value never enters the template.
+          expect(JSON.stringify(value)).not.toContain('SecretString');
+          expect(typeof value).toBe('object');
+          continue;
+        }
         expect(name, fn.name).not.toMatch(/SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL|API_?KEY|AUTH|KEY$/i);
       }
+    }
+  });
+
+  it('keeps logs for the configured period (logRetentionDays) and traces with X-Ray only when asked', () => {
+    for (const fn of FUNCTIONS) {
+      const { resource } = functionResource(real, fn.name);
+      expect(resource.Properties.TracingConfig, fn.name).toBeUndefined();
+    }
+    const traced = synth({ stage: 'prod', operatorKeySha256: KEY_HASH, xray: 'true', logRetentionDays: '90' }, FUNCTIONS.slice(0, 2));
+    const { resource } = functionResource(traced, FUNCTIONS[0].name);
+    expect(resource.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    expect(actionsIn(attachedStatements(traced, FUNCTIONS[0].name))).toEqual(expect.arrayContaining(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+    const logGroupRef = (resource.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    expect(traced.resources[logGroupRef]?.Properties.RetentionInDays).toBe(90);
+  });
+
+  it('caps the concurrency of the functions that send messages, and only those', () => {
+    for (const fn of FUNCTIONS as readonly FunctionDefinition[]) {
+      const { resource } = functionResource(real, fn.name);
+      expect(resource.Properties.ReservedConcurrentExecutions, fn.name).toBe(fn.sendsMessages ? 10 : undefined);
+    }
+    expect((FUNCTIONS as readonly FunctionDefinition[]).filter((fn) => fn.sendsMessages).map((fn) => fn.name).sort()).toEqual(['forms', 'inbound-aws-sms', 'inbound-whatsapp']);
+    const uncapped = synth({ stage: 'prod', operatorKeySha256: KEY_HASH, sendingConcurrency: '0' }, [definitionOf('forms')]);
+    expect(functionResource(uncapped, 'forms').resource.Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it('sends events that asynchronous invocations failed on to the async-failures queue; synchronous functions have none', () => {
+    const asyncFailures = logicalIdOf(real.all.stateful, real.all.stateful.deadLetterQueues.asyncFailures.node.defaultChild);
+    for (const fn of FUNCTIONS as readonly FunctionDefinition[]) {
+      const { resource } = functionResource(real, fn.name);
+      if (isInvokedAsynchronously(fn)) expect(JSON.stringify(resource.Properties.DeadLetterConfig), fn.name).toContain(asyncFailures);
+      else expect(resource.Properties.DeadLetterConfig, fn.name).toBeUndefined();
     }
   });
 });
@@ -189,20 +226,27 @@ describe('stateless stack: least privilege', () => {
     }
   });
 
-  it('scopes table actions to the table and its indexes, SendTextMessage to this account’s origination identities', () => {
+  it('scopes table actions to the table and its named indexes, SendTextMessage to this account’s origination identities', () => {
     const statements = attachedStatements(real, 'inbound-aws-sms');
     const table = statements.find((s) => actionsIn([s]).includes('dynamodb:PutItem'));
-    expect(JSON.stringify(table?.Resource)).toMatch(/Table.*Arn.*\/index\/\*/);
+    for (const index of TABLE.indexes) expect(JSON.stringify(table?.Resource)).toContain(`/index/${index.name}`);
+    expect(JSON.stringify(table?.Resource)).not.toContain('/index/*');
+    // DescribeTable alone (the health probe): the table, no index.
+    const health = attachedStatements(real, 'health').find((s) => actionsIn([s]).includes('dynamodb:DescribeTable'));
+    expect(JSON.stringify(health?.Resource)).not.toContain('/index/');
     const sms = statements.find((s) => actionsIn([s]).includes('sms-voice:SendTextMessage'));
     const smsResources = JSON.stringify(sms?.Resource);
     for (const resource of ['phone-number/*', 'pool/*', 'sender-id/*']) expect(smsResources).toContain(`:${resource}`);
     expect(smsResources).toContain('AWS::AccountId');
   });
 
-  it('scopes PutEvents to the event bus and SendEmail to this account’s SES identities', () => {
+  it('scopes PutEvents to the stage’s bus, GetSecretValue to the service key secret and SendEmail to this account’s SES identities', () => {
     const statements = attachedStatements(real, 'forms');
     const events = statements.find((s) => actionsIn([s]).includes('events:PutEvents'));
-    expect(JSON.stringify(events?.Resource)).toMatch(/:events:.*:event-bus\/default"/);
+    expect(JSON.stringify(events?.Resource)).toMatch(/ConsentEventBus/);
+    expect(JSON.stringify(events?.Resource)).not.toMatch(/event-bus\/default/);
+    const secret = statements.find((s) => actionsIn([s]).includes('secretsmanager:GetSecretValue'));
+    expect(JSON.stringify(secret?.Resource)).toMatch(/ServiceKeys/);
     const ses = statements.find((s) => actionsIn([s]).includes('ses:SendEmail'));
     expect(JSON.stringify(ses?.Resource)).toContain(':identity/*');
     expect(JSON.stringify(ses?.Resource)).toContain('AWS::AccountId');
@@ -277,6 +321,49 @@ describe('stateless stack: HTTP API', () => {
     });
   });
 
+  it('throttles routes that differ from the stage default: webhooks higher, public pages and account creation lower', () => {
+    const [stage] = Object.values(real.template.findResources('AWS::ApiGatewayV2::Stage')) as CfnResource[];
+    const settings = stage?.Properties.RouteSettings as Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    for (const { routeKey, isPublic } of routeTable()) {
+      const limit = routeThrottle(routeKey, isPublic);
+      if (limit) expect(settings[routeKey], routeKey).toEqual({ ThrottlingRateLimit: limit.rateLimit, ThrottlingBurstLimit: limit.burstLimit });
+      else expect(settings[routeKey], routeKey).toBeUndefined();
+    }
+    expect(settings['POST /webhooks/twilio']).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
+    expect(settings['POST /v1/accounts']).toEqual({ ThrottlingRateLimit: 1, ThrottlingBurstLimit: 5 });
+    expect(settings['POST /forms/{formId}']).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    expect(settings['GET /v1/lines']).toBeUndefined();
+    // Route settings name routes: the stage is deployed after them.
+    const stageResource = Object.values(real.template.findResources('AWS::ApiGatewayV2::Stage'))[0] as CfnResource;
+    expect(stageResource.DependsOn?.length).toBeGreaterThanOrEqual(routeTable().length);
+  });
+
+  it('alarms on every function’s errors and throttles and on API 5xx, all notifying the alarm topic', () => {
+    const alarms = Object.values(real.template.findResources('AWS::CloudWatch::Alarm')) as CfnResource[];
+    for (const fn of FUNCTIONS) {
+      const { logicalId } = functionResource(real, fn.name);
+      for (const metric of ['Errors', 'Throttles']) {
+        const alarm = alarms.find((a) => a.Properties.MetricName === metric && JSON.stringify(a.Properties.Dimensions).includes(logicalId));
+        expect(alarm, `${fn.name} ${metric}`).toBeDefined();
+        expect(alarm?.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+        expect(JSON.stringify(alarm?.Properties.AlarmActions)).toMatch(/AlarmTopic/);
+      }
+    }
+    expect(alarms.find((a) => a.Properties.MetricName === '5xx')?.Properties).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 5 });
+    expect(alarms).toHaveLength(FUNCTIONS.length * 2 + 1);
+  });
+
+  it('has one dashboard with the application metrics, functions, queues and table', () => {
+    real.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const [dashboard] = Object.values(real.template.findResources('AWS::CloudWatch::Dashboard')) as CfnResource[];
+    expect(dashboard?.Properties.DashboardName).toBe('optgate-prod');
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const [metric, dimension] of [['OptOuts', 'channel'], ['OptIns', 'channel'], ['GateDecisions', 'outcome'], ['SignatureFailures', 'source']]) {
+      expect(body).toMatch(new RegExp(`SEARCH\\('\\{optgate/prod,service,${dimension}\\} MetricName=[\\\\"]+${metric}`));
+    }
+    for (const word of ['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'Throttles', 'Errors', 'ConsumedReadCapacityUnits', '5xx']) expect(body).toContain(word);
+  });
+
   it('outputs the API URL and the webhook URLs to configure at the providers', () => {
     const apiEndpoint = { 'Fn::GetAtt': [logicalIdOf(real.stack, real.stack.httpApi.node.defaultChild), 'ApiEndpoint'] };
     real.template.hasOutput('ApiUrl', { Value: apiEndpoint });
@@ -300,6 +387,8 @@ describe('stateless stack: triggers', () => {
       Protocol: 'lambda',
       Endpoint: { 'Fn::GetAtt': [logicalId, 'Arn'] },
       TopicArn: Match.anyValue(),
+      // What SNS cannot deliver to the function at all is kept, not dropped.
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue() },
     });
     real.template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
@@ -339,15 +428,16 @@ describe('stateless stack: wiring for later manifest entries', () => {
   let statefulTemplate: Template;
   beforeAll(() => {
     later = synth({ stage: 'staging', operatorKeySha256: KEY_HASH, publicDomain: 'consent.example.com' }, [gate, sweep]);
-    statefulTemplate = Template.fromStack(later.stack.node.root.node.findChild('Stateful') as StatefulStack);
+    statefulTemplate = later.all.statefulTemplate;
   });
 
-  it('polls the outbound queue in batches, reporting item failures', () => {
+  it('polls the outbound queue in batches, reporting item failures, with at most gateMaxConcurrency pollers', () => {
     later.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: functionResource(later, 'outbound-gate').logicalId },
       BatchSize: 100,
       MaximumBatchingWindowInSeconds: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
     });
   });
 

@@ -11,6 +11,10 @@ import { ServiceUnavailableError } from '../../../shared/domain/errors.ts';
 import { contactErasureHash } from '../../../shared/domain/retention/erasure-hash.ts';
 import { checkConsent } from '../../../shared/use-cases/check-consent.ts';
 import { gateOutboundBatch, type GateDeps, type GateRecord } from '../../../shared/use-cases/gate-outbound-batch.ts';
+import { SEALING_CONTEXT } from '../../../shared/security/secret-box.ts';
+import { testSecretBox } from '../../support/secret-box.ts';
+
+const secrets = testSecretBox();
 
 /**
  * The gate against injected DynamoDB and SQS faults. The table is a small in-memory model behind
@@ -190,7 +194,7 @@ beforeEach(() => {
   seedConsent(A, 'opted_in');
   seedConsent(B, 'opted_in');
   seedConsent(C, 'opted_out');
-  store = new OutboundStore(documentClient, TABLE, { cacheTtlMs: 30_000, batchGet: { sleep: noSleep }, sleep: noSleep });
+  store = new OutboundStore(documentClient, TABLE, { cacheTtlMs: 30_000, secrets, batchGet: { sleep: noSleep }, sleep: noSleep });
   installFakes();
 });
 
@@ -270,7 +274,7 @@ describe('gate under DynamoDB faults', () => {
   it('an erased contact is blocked from its summary alone; the tombstone is read only where no summary exists, and fails closed there', async () => {
     const erasureKey = Buffer.alloc(32, 1);
     const erasure = keys.erasureKey(ACCOUNT);
-    table.set(id(erasure), { ...erasure, key: erasureKey.toString('base64') });
+    table.set(id(erasure), { ...erasure, key: await secrets.seal(erasureKey.toString('base64'), SEALING_CONTEXT.erasureKey(ACCOUNT)) });
     // The channel's default lets marketing through to D, who has no summary: only a tombstone could stop it.
     const settings = defaultAccountSettings();
     settings.channels.sms.defaultStatus = 'opted_in';
