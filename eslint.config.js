@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.optgate/', 'test-output/'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.optgate/', 'test-output/', 'functions/console/app/dist/', 'functions/console/app/dist-*/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -12,6 +12,17 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
+    },
+  },
+  {
+    // The console's web app is built alone (infra/tools/build-console.ts fingerprints only its folder):
+    // from the rest of the repository it may import types, never code.
+    files: ['functions/console/app/src/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/shared/**', '**/infra/**', '**/functions/**'], allowTypeImports: true, message: 'The console imports only types from the rest of the repository.' }] },
+      ],
     },
   },
 );

@@ -97,6 +97,12 @@ export interface FunctionDefinition {
    * the CDK app caps its concurrency so a flood or a loop cannot run up an unbounded bill.
    */
   readonly sendsMessages?: boolean;
+  /**
+   * Built files the handler serves from disk. `build` is a module whose `ensureBuilt()` makes `dir` current
+   * (the local stack imports it before serving; the CDK app runs it before bundling); `dir` (under the
+   * handler's folder) is copied into the bundle at the same place relative to the handler.
+   */
+  readonly staticAssets?: { readonly dir: string; readonly build: string };
 }
 
 export const FUNCTIONS = [
@@ -128,6 +134,7 @@ export const FUNCTIONS = [
       'POST /v1/rules',
       'PUT /v1/rules/{ruleId}',
       'DELETE /v1/rules/{ruleId}',
+      'POST /v1/rules/test',
       'GET /v1/contacts/{contact}/consent',
       'PUT /v1/contacts/{contact}/consent',
       'GET /v1/contacts/{contact}/events',
@@ -235,6 +242,21 @@ export const FUNCTIONS = [
     calls: [],
     timeoutSeconds: 5,
     memoryMb: 256,
+  },
+  {
+    name: 'console',
+    entry: 'functions/console/handler.ts',
+    description: 'The operator console: a web app (Preact) that works through the admin API with the account key',
+    routes: ['GET /console', 'GET /console/assets/{file}'],
+    // The page and its script are public; every call it makes to the admin API carries the key the operator enters.
+    publicRoutes: ['GET /console', 'GET /console/assets/{file}'],
+    triggers: [],
+    table: 'none',
+    sendsTo: [],
+    calls: [],
+    timeoutSeconds: 5,
+    memoryMb: 256,
+    staticAssets: { dir: 'functions/console/app/dist', build: 'infra/tools/build-console.ts' },
   },
   {
     name: 'outbound-gate',

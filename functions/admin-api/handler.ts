@@ -9,9 +9,9 @@ import { cacheTtlMs, loadAccountDefaults, loadServiceConfig } from '../../shared
 import { accountSettingsPatchSchema, mergeAccountSettings } from '../../shared/domain/accounts/account-settings.ts';
 import { lineInputSchema, validateLineInput } from '../../shared/domain/accounts/line.ts';
 import { normalizeContact } from '../../shared/domain/contact-address.ts';
-import { NotFoundError, ValidationError } from '../../shared/domain/errors.ts';
+import { NotFoundError } from '../../shared/domain/errors.ts';
 import { BUILTIN_RULES } from '../../shared/domain/keywords/builtin-rules.ts';
-import { keywordRuleInputSchema, type KeywordRuleInput } from '../../shared/domain/keywords/keyword-rule.ts';
+import { keywordRuleInputSchema } from '../../shared/domain/keywords/keyword-rule.ts';
 import { parseJsonBody, pathParameter, validate } from '../../shared/http/api-gateway-request.ts';
 import { authenticate, requireAccount, requireOperator } from '../../shared/http/authenticate.ts';
 import { createAccountSchema, eventsQuerySchema } from '../../shared/http/admin-request-schemas.ts';
@@ -19,6 +19,8 @@ import { httpHandler } from '../../shared/http/http-handler.ts';
 import { json, noContent } from '../../shared/http/responses.ts';
 import { checkConsent, consentCheckSchema } from '../../shared/use-cases/check-consent.ts';
 import { createUnsubscribeLink, unsubscribeLinkInputSchema } from '../../shared/use-cases/create-unsubscribe-link.ts';
+import { assertRuleLine } from '../../shared/use-cases/assert-rule-line.ts';
+import { keywordTestSchema, testKeywordRules } from '../../shared/use-cases/test-keyword-rules.ts';
 import { getContactConsent } from '../../shared/use-cases/get-contact-consent.ts';
 import { setConsentSchema, setContactConsent } from '../../shared/use-cases/set-contact-consent.ts';
 import type { RouteKey } from '../../shared/manifest.ts';
@@ -45,16 +47,6 @@ const now = currentTime;
 const rotateKeySchema = z.strictObject({});
 const formStore = new FormStore(db, config.tableName);
 const snapshotReader = new ConsentSnapshotReader(db, config.tableName);
-
-/** A rule may name a line only of the same account. */
-async function checkRuleLine(accountId: string, input: KeywordRuleInput): Promise<void> {
-  if (input.lineId === undefined) return;
-  const line = await stores.lineStore.getLine(accountId, input.lineId);
-  if (!line) throw new ValidationError(`No line ${input.lineId} in this account`);
-  if (input.channel !== undefined && input.channel !== line.channel) {
-    throw new ValidationError(`Line ${input.lineId} is a ${line.channel} line, not ${input.channel}`);
-  }
-}
 
 const accountRoutes: Partial<Record<RouteKey, AccountRoute>> = {
   'GET /v1/settings': async (_event, { accountId }) => json(200, await stores.accountStore.getSettings(accountId)),
@@ -91,15 +83,17 @@ const accountRoutes: Partial<Record<RouteKey, AccountRoute>> = {
 
   'POST /v1/rules': async (event, { accountId }) => {
     const input = parseJsonBody(event, keywordRuleInputSchema);
-    await checkRuleLine(accountId, input);
+    await assertRuleLine(stores, accountId, input);
     return json(201, await stores.ruleStore.createRule(accountId, input));
   },
 
   'PUT /v1/rules/{ruleId}': async (event, { accountId }) => {
     const input = parseJsonBody(event, keywordRuleInputSchema);
-    await checkRuleLine(accountId, input);
+    await assertRuleLine(stores, accountId, input);
     return json(200, await stores.ruleStore.replaceRule(accountId, pathParameter(event, 'ruleId'), input));
   },
+
+  'POST /v1/rules/test': async (event, { accountId }) => json(200, await testKeywordRules(stores, accountId, parseJsonBody(event, keywordTestSchema))),
 
   'DELETE /v1/rules/{ruleId}': async (event, { accountId }) => {
     await stores.ruleStore.deleteRule(accountId, pathParameter(event, 'ruleId'));

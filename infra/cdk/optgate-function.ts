@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -22,6 +22,26 @@ export function metricsNamespace(stage: string): string {
  * has no `require`, so the bundle defines one first.
  */
 const ESM_REQUIRE_BANNER = "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+
+/**
+ * A function that serves built files (the console): build them first if they are out of date (the
+ * same module `npm start` uses), then copy them next to index.mjs where the handler looks for them.
+ */
+function staticAssetHooks(definition: FunctionDefinition, assets: NonNullable<FunctionDefinition['staticAssets']>): ICommandHooks {
+  const target = path.relative(path.dirname(definition.entry), assets.dir);
+  if (target.startsWith('..') || path.isAbsolute(target)) throw new Error(`${definition.name}: staticAssets.dir must be under the handler's folder`);
+  const tsx = path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs');
+  return {
+    beforeBundling: () => [[process.execPath, tsx, path.join(PROJECT_ROOT, assets.build)].map(shellQuote).join(' ')],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) => [
+      `mkdir -p ${shellQuote(path.join(outputDir, path.dirname(target)))}`,
+      `cp -R ${shellQuote(path.join(PROJECT_ROOT, assets.dir))} ${shellQuote(path.join(outputDir, target))}`,
+    ],
+  };
+}
+
+const shellQuote = (value: string): string => `'${value.replace(/'/g, "'\\''")}'`;
 
 export interface OptgateFunctionProps {
   readonly definition: FunctionDefinition;
@@ -110,6 +130,7 @@ export class OptgateFunction extends Construct {
         // Ship the SDK version the tests ran against instead of whatever the runtime carries today.
         bundleAwsSDK: true,
         tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
+        ...(definition.staticAssets ? { commandHooks: staticAssetHooks(definition, definition.staticAssets) } : {}),
       },
     });
   }

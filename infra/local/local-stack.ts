@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -93,6 +94,20 @@ function resolveAdminKey(options: LocalStackOptions): string {
   return generated;
 }
 
+const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
+
+/** What the CDK app does before bundling: each manifest function's static files, built when out of date. */
+async function buildStaticAssets(log: (line: string) => void): Promise<void> {
+  for (const fn of FUNCTIONS as readonly FunctionDefinition[]) {
+    if (!fn.staticAssets) continue;
+    const builder = (await import(pathToFileURL(resolve(PROJECT_ROOT, fn.staticAssets.build)).href)) as {
+      ensureBuilt?: (options: { log: (line: string) => void }) => Promise<unknown>;
+    };
+    if (typeof builder.ensureBuilt !== 'function') throw new Error(`${fn.staticAssets.build} does not export ensureBuilt`);
+    await builder.ensureBuilt({ log });
+  }
+}
+
 /**
  * The whole service on one machine: DynamoDB Local (Java), the SQS emulator, and an HTTP server that
  * plays API Gateway and SNS for the manifest's handlers. Handlers find the emulators through the
@@ -122,6 +137,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch((error: unknown) => log(`shutdown: ${(error as Error).message}`));
   };
+  // Built files some functions serve (the console's web app), built meanwhile if out of date.
+  const assetsBuilt = buildStaticAssets(log);
+  // Awaited below; until then a failure must not surface as an unhandled rejection.
+  assetsBuilt.catch(() => undefined);
   try {
     const dynamo = await startDynamoDbLocal({ port: options.dynamoDbPort, dataDir: options.dataDir && resolve(options.dataDir) });
     stops.push(() => dynamo.stop());
@@ -209,6 +228,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     sqsClient.destroy();
 
+    await assetsBuilt;
     const sweepRunner = createSweepRunner(runtime, log);
     const server = createLocalHttpServer({
       runtime,

@@ -67,7 +67,9 @@ export function createSelfSignedCertificate(options: { commonName: string; notBe
   const name = sequence(set(sequence(oid('2.5.4.3'), utf8String(options.commonName))));
   const subjectAltName = sequence(oid('2.5.29.17'), octetString(sequence(tlv(0x82, Buffer.from(options.commonName, 'ascii')))));
   const serial = randomBytes(16);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
+  // Positive and minimal in DER: a first byte of 0x00 followed by one below 0x80 would be padding,
+  // which OpenSSL rejects ("illegal padding") — about one certificate in 256 before this.
+  serial[0] = ((serial[0] ?? 0) & 0x3f) | 0x40;
   const tbs = sequence(
     explicit(0, integer(Buffer.from([2]))),
     integer(serial),

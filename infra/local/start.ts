@@ -37,6 +37,7 @@ const stack = await startLocalStack({
 console.log(
   [
     `optgate ready at ${stack.baseUrl} (public URL ${stack.publicBaseUrl})`,
+    `  Console         ${stack.baseUrl}/console  (sign in with an account's API key; the operator's key, below, creates accounts there)`,
     `  DynamoDB Local  ${stack.dynamoDbEndpoint}  (${inMemory ? 'in memory' : `data in ${env.OPTGATE_DATA_DIR}`})`,
     `  SQS emulator    ${stack.sqsEndpoint}`,
     `  operator key    ${stack.adminApiKey}${env.ADMIN_API_KEY ? ' (from ADMIN_API_KEY)' : ''}`,

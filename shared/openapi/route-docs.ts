@@ -9,6 +9,7 @@ import type { RouteKey } from '../manifest.ts';
 import { snapshotQuerySchema } from '../use-cases/get-consent-snapshot.ts';
 import { optOutReportQuerySchema } from '../use-cases/get-opt-out-report.ts';
 import { consentCheckSchema } from '../use-cases/check-consent.ts';
+import { keywordTestSchema } from '../use-cases/test-keyword-rules.ts';
 import { setConsentSchema } from '../use-cases/set-contact-consent.ts';
 import { unsubscribeLinkInputSchema } from '../use-cases/create-unsubscribe-link.ts';
 import { profileInputSchema } from '../domain/contacts/contact-profile.ts';
@@ -48,6 +49,8 @@ const CONTACT = { contact: 'E.164 phone number (URL-encoded: %2B1202…) or emai
  */
 export const ROUTE_DOCS: Partial<Record<RouteKey, RouteDoc>> = {
   'GET /health': { summary: 'Liveness: answers once DynamoDB and SQS answer', tag: 'Service', auth: 'public', responses: { ...ok('Healthy'), '503': { description: 'A dependency does not answer', mediaType: JSON_MEDIA } } },
+  'GET /console': { summary: 'The operator console (a web app that calls this API with the key you enter)', tag: 'Service', auth: 'public', responses: ok('The page', HTML_MEDIA) },
+  'GET /console/assets/{file}': { summary: "The console's script, style and icon (named by content hash; cached for a year)", tag: 'Service', auth: 'public', pathParameters: { file: 'File name' }, responses: { ...ok('The file', 'text/javascript'), '404': { description: 'No such file', mediaType: JSON_MEDIA } } },
   'GET /openapi.json': { summary: 'This document', tag: 'Service', auth: 'public', responses: ok('The OpenAPI 3.1 document') },
 
   'POST /v1/accounts': { summary: 'Create an account and its first API key (operator key only)', tag: 'Accounts', auth: 'operator', body: { schema: createAccountSchema, mediaType: JSON_MEDIA }, responses: created('The account and its API key, shown once') },
@@ -61,6 +64,7 @@ export const ROUTE_DOCS: Partial<Record<RouteKey, RouteDoc>> = {
   'GET /v1/rules': { summary: 'List custom keyword rules and the built-in ones', tag: 'Keywords', auth: 'account', responses: ok('Rules') },
   'POST /v1/rules': { summary: 'Create a keyword rule', tag: 'Keywords', auth: 'account', body: { schema: keywordRuleInputSchema, mediaType: JSON_MEDIA }, responses: created('The rule') },
   'PUT /v1/rules/{ruleId}': { summary: 'Replace a keyword rule', tag: 'Keywords', auth: 'account', pathParameters: { ruleId: 'Rule id' }, body: { schema: keywordRuleInputSchema, mediaType: JSON_MEDIA }, responses: ok('The rule') },
+  'POST /v1/rules/test': { summary: 'Test the keyword rules on a message, changing nothing', description: 'Which rule a message sent to `lineId` would match (custom rules, plus an optional unsaved `candidate` that may replace the stored rule `replacesRuleId`, then the built-ins), the consent change it would make and the reply optgate would send, from the same engine as real traffic.', tag: 'Keywords', auth: 'account', body: { schema: keywordTestSchema, mediaType: JSON_MEDIA }, responses: ok('The normalised text, the matching rule (or none), the consent change and the reply') },
   'DELETE /v1/rules/{ruleId}': { summary: 'Delete a keyword rule', tag: 'Keywords', auth: 'account', pathParameters: { ruleId: 'Rule id' }, responses: deleted },
 
   'GET /v1/contacts/{contact}/consent': { summary: "A contact's consent on every line of every channel", description: '`not_defined` where there is no record; channel-wide records; the effective status with its basis.', tag: 'Consent', auth: 'account', pathParameters: CONTACT, responses: ok('Consent view') },

@@ -8,10 +8,11 @@ export function newNonce(): string {
 /**
  * The form pages' policy: nothing loads from anywhere (no external assets, no scripts), the one
  * inline style is allowed by nonce, forms post only back to optgate, and only the account's
- * allowed origins may frame the page (`'none'` when it has none: the page still works on its own).
+ * allowed origins may frame the page, besides optgate's own origin (the console previews forms in
+ * a frame); with no allowed origins no other site can frame it, and the page still works on its own.
  */
 export function formPageCsp(nonce: string, frameAncestors: readonly string[] | '*'): string {
-  const ancestors = frameAncestors === '*' ? '*' : frameAncestors.length > 0 ? frameAncestors.join(' ') : "'none'";
+  const ancestors = frameAncestors === '*' ? '*' : ["'self'", ...frameAncestors].join(' ');
   return [
     "default-src 'none'",
     `style-src 'nonce-${nonce}'`,
@@ -32,3 +33,20 @@ export function htmlHeaders(csp: string): Record<string, string> {
     'referrer-policy': 'same-origin',
   };
 }
+
+/**
+ * The operator console's policy: its script, style and icon come from its own files on this origin
+ * (no inline code, no eval, nothing from elsewhere); it talks only to this origin's API; it may frame
+ * only this origin (the preview of a hosted form); nobody may frame it.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "frame-src 'self'",
+  "form-action 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');

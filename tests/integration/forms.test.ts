@@ -72,7 +72,8 @@ describe('web forms: the public page', () => {
     const { apiKey } = await createAccount();
     const form = await createForm(apiKey, {});
     const before = await api('GET', formPath(form.formId));
-    expect(before.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    // Only optgate's own origin (the console's preview) until the account allows others.
+    expect(before.headers.get('content-security-policy')).toMatch(/frame-ancestors 'self'(;|$)/);
     await api('PUT', '/v1/settings', { key: apiKey, json: { allowedOrigins: ['https://shop.example.com', 'http://127.0.0.1:8081'] } });
     const first = await api('GET', formPath(form.formId));
     const second = await api('GET', formPath(form.formId));
@@ -82,7 +83,7 @@ describe('web forms: the public page', () => {
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("script-src 'none'");
     expect(csp).toContain("form-action 'self'");
-    expect(csp).toContain('frame-ancestors https://shop.example.com http://127.0.0.1:8081');
+    expect(csp).toContain("frame-ancestors 'self' https://shop.example.com http://127.0.0.1:8081");
     const nonce = /style-src 'nonce-([^']+)'/.exec(csp)?.[1];
     expect(nonce).toBeTruthy();
     expect(first.text).toContain(`<style nonce="${nonce}">`);

@@ -162,6 +162,22 @@ describe('tenant isolation: account B against account A', () => {
     }).toEqual(before);
   });
 
+  it("lets B test no message on A's line, and match or replace none of A's rules", async () => {
+    const onALine = await api('POST', '/v1/rules/test', { key: b.apiKey, json: { text: 'SECRETWORD', lineId: aLine.lineId } });
+    expect(onALine.status).toBe(400);
+    expect(onALine.text).not.toContain(aLine.address);
+    const bLine = await createLine(b.apiKey, { provider: 'aws' });
+    const onBLine = await api<{ match: unknown }>('POST', '/v1/rules/test', { key: b.apiKey, json: { text: 'SECRETWORD', lineId: bLine.lineId } });
+    expect(onBLine.status).toBe(200);
+    expect(onBLine.body.match).toBeNull();
+    const replacing = await api('POST', '/v1/rules/test', {
+      key: b.apiKey,
+      json: { text: 'SECRETWORD', lineId: bLine.lineId, replacesRuleId: aRuleId, candidate: { keyword: 'OTHER', action: 'opt_in' } },
+    });
+    expect(replacing.status).toBe(400);
+    expect(replacing.text).not.toContain('SECRETWORD');
+  });
+
   it('covers every account route of the manifest', () => {
     // If a route is added, this list must be extended with a probe above.
     const probed = new Set([
@@ -172,6 +188,7 @@ describe('tenant isolation: account B against account A', () => {
       'POST /v1/rules',
       'PUT /v1/rules/{ruleId}',
       'DELETE /v1/rules/{ruleId}',
+      'POST /v1/rules/test',
       'GET /v1/settings',
       'PUT /v1/settings',
       'GET /v1/contacts/{contact}/consent',

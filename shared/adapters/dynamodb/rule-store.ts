@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { ulid } from 'ulid';
-import type { KeywordRule, KeywordRuleInput } from '../../domain/keywords/keyword-rule.ts';
+import { ruleFromInput, type KeywordRule, type KeywordRuleInput } from '../../domain/keywords/keyword-rule.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { keys, SK_PREFIX } from './table-keys.ts';
 import { queryAll } from './query-all.ts';
@@ -76,18 +76,5 @@ export class RuleStore {
 }
 
 function toStoredRule(ruleId: string, input: KeywordRuleInput, createdAt: string, updatedAt: string): StoredRule {
-  return {
-    ruleId,
-    keyword: input.keyword,
-    matchMode: input.matchMode,
-    action: input.action,
-    scope: input.scope,
-    ...(input.replyText !== undefined ? { replyText: input.replyText } : {}),
-    ...(input.channel !== undefined ? { channel: input.channel } : {}),
-    ...(input.lineId !== undefined ? { lineId: input.lineId } : {}),
-    ...(input.language !== undefined ? { language: input.language } : {}),
-    origin: input.lineId !== undefined ? 'line' : 'account',
-    createdAt,
-    updatedAt,
-  };
+  return { ...ruleFromInput(ruleId, input), createdAt, updatedAt };
 }

@@ -87,3 +87,19 @@ export const keywordRuleInputSchema = z
     }
   });
 export type KeywordRuleInput = z.infer<typeof keywordRuleInputSchema>;
+
+/** A custom rule from its API input: a line rule when it names a line, else an account rule. */
+export function ruleFromInput(ruleId: string, input: KeywordRuleInput): KeywordRule {
+  return {
+    ruleId,
+    keyword: input.keyword,
+    matchMode: input.matchMode,
+    action: input.action,
+    scope: input.scope,
+    ...(input.replyText !== undefined ? { replyText: input.replyText } : {}),
+    ...(input.channel !== undefined ? { channel: input.channel } : {}),
+    ...(input.lineId !== undefined ? { lineId: input.lineId } : {}),
+    ...(input.language !== undefined ? { language: input.language } : {}),
+    origin: input.lineId !== undefined ? 'line' : 'account',
+  };
+}

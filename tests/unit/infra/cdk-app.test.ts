@@ -112,6 +112,35 @@ describe('npx cdk synth (offline, real bundling)', () => {
   }, 60_000);
 });
 
+describe('the console function’s bundle', () => {
+  it('carries the built web app next to index.mjs and serves the page from it', async () => {
+    const resource = Object.values(template('optgate-test-stateless').Resources).find(
+      (r) => r.Metadata?.['aws:cdk:path'] === 'optgate-test-stateless/console/Function/Resource',
+    );
+    const assetDir = path.join(outdir, resource?.Metadata?.['aws:asset:path'] ?? 'missing');
+    const page = readFileSync(path.join(assetDir, 'app/dist/index.html'), 'utf8');
+    const script = /src="\/console\/assets\/([^"]+\.js)"/.exec(page)?.[1] ?? 'missing';
+    expect(existsSync(path.join(assetDir, 'app/dist/assets', script))).toBe(true);
+    // The deployed handler, on the sample event: the page, with its Content-Security-Policy.
+    const event = readFileSync(new URL('../../../events/console.get.json', import.meta.url), 'utf8');
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { handler } = await import(${JSON.stringify(`file://${path.join(assetDir, 'index.mjs')}`)});
+         const result = await handler(JSON.parse(process.argv[1]), { getRemainingTimeInMillis: () => 5000 });
+         const body = Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+         const text = result.headers['content-encoding'] === 'gzip' ? (await import('node:zlib')).gunzipSync(body).toString() : body.toString();
+         console.log(JSON.stringify({ status: result.statusCode, csp: result.headers['content-security-policy'], script: text.includes(${JSON.stringify(script)}) }));`,
+        event,
+      ],
+      { env: { ...offlineEnv(), AWS_REGION: 'us-east-1', ...deployedEnvironment(resource) }, timeout: 30_000 },
+    );
+    expect(JSON.parse(stdout.trim())).toEqual({ status: 200, csp: expect.stringContaining("script-src 'self'"), script: true });
+  }, 60_000);
+});
+
 /**
  * The function's environment as deployed, with CloudFormation references (table name, queue URLs,
  * API URL) replaced by stand-ins, so each bundle's cold-start config validation runs for real.

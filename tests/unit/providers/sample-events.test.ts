@@ -16,6 +16,8 @@ import { parseFormBody } from '../../../shared/adapters/twilio/form-body.ts';
 import { parseTwilioInbound } from '../../../shared/adapters/twilio/twilio-inbound-message.ts';
 import { verifyTwilioSignature } from '../../../shared/adapters/twilio/twilio-signature.ts';
 import { parseEnvelope } from '../../../shared/use-cases/gate-outbound-batch.ts';
+import { keywordTestSchema } from '../../../shared/use-cases/test-keyword-rules.ts';
+import { routeTable } from '../../../shared/manifest.ts';
 
 // The events/ files are samples for local invokes and curl examples:
 // they must stay valid against the parsers (and the Twilio one correctly signed).
@@ -156,5 +158,17 @@ describe('SNS samples: events/inbound-ses.complaint.sns.json and events/aws-sms-
     const { notifications } = await verifySnsRecords(event, verifierFor('arn:aws:sns:us-east-1:123456789012:dev-optgate-aws-sms-events'));
     const parsed = parseSmsEvent(notifications[0]?.Message ?? '');
     expect(parsed.ok && isOptOutEvent(parsed.value)).toBe(true);
+  });
+});
+
+describe('events/console.get.json and events/admin-api.test-rules.json', () => {
+  it('name routes of the manifest; the tester sample is a body the tester accepts', () => {
+    const routes = routeTable().map((route) => route.routeKey as string);
+    const page = readEvent('console.get.json') as HttpApiEvent & { routeKey: string };
+    expect(routes).toContain(page.routeKey);
+    expect(page.rawPath).toBe('/console');
+    const tester = readEvent('admin-api.test-rules.json') as HttpApiEvent & { routeKey: string };
+    expect(routes).toContain(tester.routeKey);
+    expect(keywordTestSchema.parse(JSON.parse(tester.body))).toMatchObject({ text: 'Stop please', candidate: { keyword: 'PAUSE' } });
   });
 });
