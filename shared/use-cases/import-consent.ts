@@ -236,7 +236,7 @@ function planContact(input: {
     rows,
     writes,
     effects,
-    items: writes.reduce((sum, write) => sum + ConsentStore.itemCount(write), 0),
+    items: writes.reduce((sum, write) => sum + ConsentStore.itemCount(write), 0) + ConsentStore.summaryCount(writes),
     bytes: writes.reduce((sum, write) => sum + JSON.stringify(write).length * 2, 0),
   };
 }

@@ -34,7 +34,7 @@ export interface RecordConsentChangeInput {
 
 export interface RecordConsentChangeDeps {
   consentStore: ConsentStore;
-  /** Report counters and the last-marketing-send pointer (opt-out attribution). */
+  /** Report counters and the last marketing send on a line (opt-out attribution). */
   statsStore: StatsStore;
   /** Announces committed changes (ConsentChanged on EventBridge). */
   consentEvents: ConsentEventPublisher;
@@ -165,8 +165,14 @@ function optOutLine(change: ConsentChange): string | undefined {
 async function readAttribution(deps: RecordConsentChangeDeps, input: RecordConsentChangeInput, now: Date): Promise<Attribution | undefined> {
   const lineId = optOutLine(input.change);
   if (lineId === undefined) return undefined;
-  const lastSend = await deps.statsStore.getLastMarketingSend(input.accountId, input.change.contact, lineId, now.getTime());
-  return attributeOptOut(lastSend, input.change.occurredAt, input.attributionWindowHours ?? DEFAULT_ATTRIBUTION_WINDOW_HOURS);
+  const windowHours = input.attributionWindowHours ?? DEFAULT_ATTRIBUTION_WINDOW_HOURS;
+  const optedOutAt = new Date(input.change.occurredAt);
+  const lastSend = await deps.statsStore.lastMarketingSend(input.accountId, input.change.contact, lineId, {
+    from: new Date(optedOutAt.getTime() - windowHours * 3600_000).toISOString(),
+    to: optedOutAt.toISOString(),
+    nowMs: now.getTime(),
+  });
+  return attributeOptOut(lastSend, input.change.occurredAt, windowHours);
 }
 
 /**
