@@ -23,6 +23,10 @@ export type TableAction =
 export const TABLE_READ = ['GetItem', 'BatchGetItem', 'Query'] as const satisfies readonly TableAction[];
 /** TransactWriteItems has no IAM action of its own: it is authorised per Put / Update / Delete / ConditionCheck. */
 export const TABLE_WRITE = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem'] as const satisfies readonly TableAction[];
+/** Item writes without BatchWriteItem: what functions that record consent changes (in transactions) need. */
+export const TABLE_ITEM_WRITE = ['PutItem', 'UpdateItem', 'DeleteItem'] as const satisfies readonly TableAction[];
+/** Erasure: bulk deletes, and a check in its first transaction that the contact's absent consent summaries stay absent. */
+const TABLE_ERASURE = [...TABLE_READ, ...TABLE_WRITE, 'ConditionCheckItem'] as const satisfies readonly TableAction[];
 
 /**
  * What a function may do to the table: `read` is TABLE_READ, `readWrite` TABLE_READ + TABLE_WRITE, or
@@ -146,7 +150,7 @@ export const FUNCTIONS = [
       'POST /v1/unsubscribe-keys',
     ],
     triggers: [],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
     calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 10,
@@ -167,7 +171,7 @@ export const FUNCTIONS = [
       'GET /v1/exports/consent',
     ],
     triggers: [],
-    table: 'readWrite',
+    table: TABLE_ERASURE,
     sendsTo: [],
     calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     // HTTP API integrations time out at 30 s; long erasures answer 202 before that and continue.
@@ -180,7 +184,7 @@ export const FUNCTIONS = [
     description: 'Hourly: runs open background jobs (retention re-application, unfinished erasures), then deletes expired items found through the byExpiry index',
     routes: [],
     triggers: [{ kind: 'schedule', rate: '1 hour' }],
-    table: 'readWrite',
+    table: TABLE_ERASURE,
     sendsTo: [],
     calls: ['serviceKeyRead'],
     timeoutSeconds: 300,
@@ -193,7 +197,7 @@ export const FUNCTIONS = [
     routes: ['POST /webhooks/twilio'],
     publicRoutes: ['POST /webhooks/twilio'],
     triggers: [],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
     calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 10,
@@ -205,7 +209,7 @@ export const FUNCTIONS = [
     description: 'AWS End User Messaging two-way SMS (SNS): applies keyword rules, replies with SendTextMessage',
     routes: [],
     triggers: [{ kind: 'sns', topic: 'awsSmsInbound' }],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
     calls: ['smsVoiceSendText', 'eventBridgePutEvents', 'serviceKeyRead'],
     sendsMessages: true,
@@ -219,7 +223,7 @@ export const FUNCTIONS = [
     routes: ['GET /forms/{formId}', 'POST /forms/{formId}', 'GET /forms/{formId}/confirm/{token}', 'POST /forms/{formId}/confirm/{token}'],
     publicRoutes: ['GET /forms/{formId}', 'POST /forms/{formId}', 'GET /forms/{formId}/confirm/{token}', 'POST /forms/{formId}/confirm/{token}'],
     triggers: [],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
     calls: ['eventBridgePutEvents', 'sesSendEmail', 'serviceKeyRead'],
     sendsMessages: true,
@@ -264,10 +268,10 @@ export const FUNCTIONS = [
         kind: 'sqs',
         queue: 'outbound',
         // Throughput: the gate's cost is per batch, not per message (one BatchGetItem per 100 distinct
-        // keys, one TransactWriteItems per 100 history items to claim and one to complete,
-        // SendMessageBatch per 10), and a bigger batch shares more keys (contacts with several
-        // messages) and leaves fewer part-filled requests (BENCHMARKS.md has the measured requests per
-        // 1,000 messages). A batch's calls run in parallel, so 500 still takes well under
+        // consent summaries, one TransactWriteItems per 100 claims, SendMessageBatch per 10, and one
+        // receipt transaction for the whole batch), and a bigger batch shares more keys (contacts with
+        // several messages) and leaves fewer part-filled requests (BENCHMARKS.md has the measured
+        // requests per 1,000 messages). A batch's calls run in parallel, so 500 still takes well under
         // a second on DynamoDB; Lambda trims a batch to its 6 MB payload limit when envelopes are large.
         // The 1 s window lets a trickle fill a batch without noticeable latency. Failures are per
         // message (ReportBatchItemFailures), so a big batch does not widen a retry.
@@ -276,7 +280,7 @@ export const FUNCTIONS = [
       },
     ],
     // The gate never deletes: claims expire by lease and history by TTL.
-    table: [...TABLE_READ, 'PutItem', 'UpdateItem', 'BatchWriteItem'],
+    table: [...TABLE_READ, 'PutItem', 'UpdateItem'],
     sendsTo: ['dispatch', 'suppressed', 'outboundDlq', 'outbound'],
     calls: ['serviceKeyRead'],
     // The outbound queue's visibility timeout is 6 × this (provision.ts, the CDK app), as Lambda advises.
@@ -291,7 +295,7 @@ export const FUNCTIONS = [
     routes: ['GET /webhooks/whatsapp', 'POST /webhooks/whatsapp'],
     publicRoutes: ['GET /webhooks/whatsapp', 'POST /webhooks/whatsapp'],
     triggers: [],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
     calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     sendsMessages: true,
@@ -305,7 +309,7 @@ export const FUNCTIONS = [
     routes: ['POST /webhooks/twilio/status'],
     publicRoutes: ['POST /webhooks/twilio/status'],
     triggers: [],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
     calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 10,
@@ -317,7 +321,7 @@ export const FUNCTIONS = [
     description: 'AWS End User Messaging SMS events (SNS, signature verified): DESTINATION_PHONE_NUMBER_OPTED_OUT becomes a provider opt-out',
     routes: [],
     triggers: [{ kind: 'sns', topic: 'awsSmsEvents' }],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
     calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 15,
@@ -332,7 +336,7 @@ export const FUNCTIONS = [
       { kind: 'sns', topic: 'sesInbound' },
       { kind: 'sns', topic: 'sesFeedback' },
     ],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
     calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 15,
@@ -345,7 +349,7 @@ export const FUNCTIONS = [
     routes: ['GET /unsubscribe/{token}', 'POST /unsubscribe/{token}'],
     publicRoutes: ['GET /unsubscribe/{token}', 'POST /unsubscribe/{token}'],
     triggers: [],
-    table: 'readWrite',
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
     calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 10,
@@ -382,6 +386,12 @@ export const TABLE = {
     { name: 'byExpiry', partitionKey: 'gsi2pk', sortKey: 'gsi2sk', projection: 'KEYS_ONLY' },
     /** Contact profiles of an account (search by address prefix): gsi3pk = A#{account}#P#{shard}, gsi3sk = {contact}. */
     { name: 'byContact', partitionKey: 'gsi3pk', sortKey: 'gsi3sk', projection: 'ALL' },
+    /**
+     * Allowed marketing messages by contact and line (opt-out attribution), sparse: gsi4pk =
+     * A#{account}#C#{contact}#MKT#{line}, gsi4sk = when the gate allowed it. Keys only: the reader
+     * fetches the few history items it needs.
+     */
+    { name: 'byMarketingSend', partitionKey: 'gsi4pk', sortKey: 'gsi4sk', projection: 'KEYS_ONLY' },
   ] as readonly TableIndex[],
 } as const;
 

@@ -6,8 +6,6 @@ import { createSqsClient } from '../../shared/adapters/sqs/sqs-client.ts';
 import { loadGateConfig } from '../../shared/config/service-config.ts';
 import { logger } from '../../shared/observability/logger.ts';
 import { gateOutboundBatch } from '../../shared/use-cases/gate-outbound-batch.ts';
-import { StatsStore } from '../../shared/adapters/dynamodb/stats-store.ts';
-import { recordMarketingSend } from '../../shared/use-cases/record-marketing-send.ts';
 import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 import { countGateDecisions } from '../../shared/observability/gate-metrics.ts';
 
@@ -17,8 +15,6 @@ const secrets = createSecretBox();
 // Module scope: the store's caches (settings, lines, erasure keys) live as long as the container.
 const db = createDocumentClient();
 const store = new OutboundStore(db, config.tableName, { cacheTtlMs: config.cacheTtlMs, secrets });
-// Campaign sent counters and last-marketing pointers: what opt-outs are attributed to.
-const statsStore = new StatsStore(db, config.tableName);
 const sqs = createSqsClient();
 const log = {
   info: (message: string, details: Record<string, unknown> = {}) => logger.info(message, details),
@@ -44,7 +40,6 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       leaseMs: context.getRemainingTimeInMillis() + LEASE_MARGIN_MS,
       newToken: randomUUID,
       log,
-      marketingSends: (sends) => recordMarketingSend({ statsStore }, sends),
     },
     event.Records.map((record) => ({ messageId: record.messageId, body: record.body, messageAttributes: record.messageAttributes })),
   );

@@ -4,10 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
 import { ENV } from '../../shared/config/service-config.ts';
+import { backfillConsentSummaries } from '../../shared/use-cases/backfill-consent-summaries.ts';
+import { ConsentStore } from '../../shared/adapters/dynamodb/consent-store.ts';
+import { KeyringSecretBox } from '../../shared/security/secret-box.ts';
+import { parseServiceKeyring } from '../../shared/security/service-keyring.ts';
 import { FUNCTIONS, type FunctionDefinition, type QueueName } from '../../shared/manifest.ts';
 import { startDynamoDbLocal } from './dynamodb-local.ts';
 import type { TopicName } from '../../shared/manifest.ts';
@@ -119,6 +124,19 @@ async function buildStaticAssets(log: (line: string) => void): Promise<void> {
  * plays API Gateway and SNS for the manifest's handlers. Handlers find the emulators through the
  * standard AWS_ENDPOINT_URL_* variables, exactly as deployed code finds AWS.
  */
+/**
+ * A data folder from an older version gets its consent summaries now, before anything reads them
+ * (a new table has nothing to migrate: its accounts are created with summaries).
+ */
+async function migrateConsentSummaries(client: DynamoDBClient, created: boolean, serviceKeySecret: string): Promise<void> {
+  if (created) return;
+  const db = DynamoDBDocumentClient.from(client);
+  // The keyring the fake Secrets Manager will serve: erasure keys in the data folder open with it.
+  const keyring = parseServiceKeyring(serviceKeySecret);
+  const consentStore = new ConsentStore(db, LOCAL_TABLE_NAME, new KeyringSecretBox(async () => keyring));
+  await backfillConsentSummaries({ db, tableName: LOCAL_TABLE_NAME, consentStore, realNowMs: Date.now }, { now: new Date(), deadlineMs: Number.POSITIVE_INFINITY });
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? ((line: string) => console.log(line));
   await assertPortFree(options.port, 'PORT');
@@ -178,7 +196,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const dynamoClient = new DynamoDBClient({ region: LOCAL_REGION, endpoint: dynamo.endpoint, credentials });
     const sqsClient = new SQSClient({ region: LOCAL_REGION, endpoint: sqsEndpoint, credentials });
-    await provisionTable(dynamoClient, LOCAL_TABLE_NAME);
+    const table = await provisionTable(dynamoClient, LOCAL_TABLE_NAME);
+    await migrateConsentSummaries(dynamoClient, table.created, serviceKeySecret);
     const queueUrls = await provisionQueues(sqsClient, options.queueVisibilityTimeoutSeconds);
     Object.assign(process.env, {
       [ENV.outboundQueueUrl]: queueUrlForFunctions(queueUrls.outbound),

@@ -11,8 +11,11 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { FUNCTIONS, QUEUES, TABLE, type FunctionDefinition, type QueueName } from '../../shared/manifest.ts';
 
-/** Creates the table as the CDK app does (same keys, indexes and TTL attribute), if it is not there yet. */
-export async function provisionTable(client: DynamoDBClient, tableName: string): Promise<void> {
+/**
+ * Creates the table as the CDK app does (same keys, indexes and TTL attribute), if it is not there
+ * yet, and adds indexes an older table lacks. `created`: the table is new (it holds no older data).
+ */
+export async function provisionTable(client: DynamoDBClient, tableName: string): Promise<{ created: boolean }> {
   const indexes: GlobalSecondaryIndex[] = TABLE.indexes.map((index) => ({
     IndexName: index.name,
     KeySchema: [
@@ -35,7 +38,7 @@ export async function provisionTable(client: DynamoDBClient, tableName: string):
         }),
       );
     }
-    return;
+    return { created: false };
   }
   const indexAttributes = TABLE.indexes.flatMap((index) => [index.partitionKey, index.sortKey]);
   const attributes = [...new Set([TABLE.partitionKey, TABLE.sortKey, ...indexAttributes])];
@@ -57,6 +60,7 @@ export async function provisionTable(client: DynamoDBClient, tableName: string):
       TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
     }),
   );
+  return { created: true };
 }
 
 async function describe(client: DynamoDBClient, tableName: string) {

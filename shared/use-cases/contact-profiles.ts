@@ -12,7 +12,7 @@ import {
 } from '../domain/retention/retention-policy.ts';
 import { reapplyContactItems } from './reapply-retention.ts';
 
-export type ProfileDeps = Pick<DataStores, 'accountStore' | 'profileStore' | 'jobStore' | 'db' | 'tableName'> & { realNowMs: () => number };
+export type ProfileDeps = Pick<DataStores, 'accountStore' | 'profileStore' | 'jobStore' | 'consentStore' | 'db' | 'tableName'> & { realNowMs: () => number };
 
 export interface ContactView {
   contact: string;

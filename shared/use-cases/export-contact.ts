@@ -30,7 +30,7 @@ type ExportedItem = Record<string, unknown>;
 
 /** Lambda responses are capped at 6 MB; a page stops well before. */
 const MAX_PAGE_BYTES = 4 * 1024 * 1024;
-const INTERNAL_ATTRIBUTES = new Set(['pk', 'sk', 'type', 'accountId', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'activityAt', 'consentKeys']);
+const INTERNAL_ATTRIBUTES = new Set(['pk', 'sk', 'type', 'accountId', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk', 'activityAt', 'consentKeys']);
 
 export async function exportContact(
   deps: Pick<DataStores, 'accountStore' | 'profileStore' | 'db' | 'tableName'>,
@@ -71,7 +71,8 @@ export async function exportContact(
     for (const item of page.items) {
       const sk = String(item.sk);
       const kind = itemKindOf(sk);
-      if (kind === 'profile' || isExpired(item.expiresAt as number | undefined, nowMs)) continue;
+      // The summary is the gate's copy of the consent and suppression items exported here: not repeated.
+      if (kind === 'profile' || kind === 'summary' || isExpired(item.expiresAt as number | undefined, nowMs)) continue;
       found = true;
       const exported = exportedItem(item);
       bytes += JSON.stringify(exported).length;

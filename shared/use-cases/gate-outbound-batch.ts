@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { outboundHistoryItem, type MessageClaim, type OutboundStore } from '../adapters/dynamodb/outbound-store.ts';
 import { sendBatch, type OutgoingMessage, type SendOptions } from '../adapters/sqs/queue-sender.ts';
+import { DEFAULT_RETENTION_MONTHS } from '../domain/accounts/account-settings.ts';
 import { normalizeLineAddress } from '../domain/accounts/line.ts';
 import { normalizeContact } from '../domain/contact-address.ts';
 import { AppError } from '../domain/errors.ts';
@@ -13,9 +14,9 @@ import {
 } from '../domain/outbound/decide-outbound.ts';
 import { MAX_ENVELOPE_BYTES, outboundEnvelopeSchema, type OutboundEnvelope } from '../domain/outbound/outbound-envelope.ts';
 import { recipientTimeZones } from '../domain/outbound/quiet-hours.ts';
+import { campaignSentCounters } from '../domain/reports/campaign-sends.ts';
 import { expiresAtFor } from '../domain/retention/expires-at.ts';
 import { gatherOutboundFacts } from './gather-outbound-facts.ts';
-import type { MarketingSend } from './record-marketing-send.ts';
 
 /** SQS message attribute on a deferred copy: until then the gate only re-delays it, with no reads. */
 export const NOT_BEFORE_ATTRIBUTE = 'optgate-not-before';
@@ -50,15 +51,11 @@ export interface GateDeps {
   now: () => Date;
   /** How long a claim stays exclusive: at least as long as the invocation can still run. */
   leaseMs: number;
+  /** A fresh random id: this invocation's receipt. */
   newToken: () => string;
   log: GateLog;
   /** Retry pacing of SendMessageBatch (tests shorten it). */
   sendOptions?: SendOptions;
-  /**
-   * Marketing messages this batch dispatched: campaign sent counters and each contact's
-   * last-marketing pointer, which opt-outs are attributed to (recordMarketingSend).
-   */
-  marketingSends: (sends: readonly MarketingSend[]) => Promise<unknown>;
 }
 
 export interface GateSummary {
@@ -91,6 +88,8 @@ interface Work {
   accountId?: string;
   lineId?: string;
   claim?: MessageClaim;
+  /** When its claim's history item expires (message-history retention). */
+  historyExpiresAt?: number;
   /** The account's data retention (months): the campaign counters expire with it. */
   retentionMonths?: number;
   /** Same (account, contact, messageId) earlier in this batch: this one follows its fate. */
@@ -134,7 +133,7 @@ export function delaySecondsUntil(notBefore: Date, now: Date): number {
  * (blocked, with the reason), outbound again with a delay (deferred), the DLQ (invalid envelope),
  * or the batch item failures (retried: consent or a write could not be completed; nothing is sent
  * unchecked). Idempotent on (account, recipient, messageId) through the message's history item:
- * claimed before anything is sent, marked done after.
+ * claimed before anything is sent; one receipt per invocation then records which claims were sent.
  */
 export async function gateOutboundBatch(deps: GateDeps, records: readonly GateRecord[]): Promise<GateResult> {
   const now = deps.now();
@@ -185,6 +184,7 @@ export async function gateOutboundBatch(deps: GateDeps, records: readonly GateRe
 
   const primaries = new Map<string, Work>();
   const claims: MessageClaim[] = [];
+  const receiptId = deps.newToken();
   work.forEach((item, index) => {
     const result = facts[index];
     const { envelope } = item;
@@ -223,14 +223,14 @@ export async function gateOutboundBatch(deps: GateDeps, records: readonly GateRe
       return;
     }
     primaries.set(historyKey, item);
-    const token = deps.newToken();
-    const expiresAt = expiresAtFor(now.toISOString(), account.settings.retention.messageHistoryMonths);
+    const ref = { receiptId, claimIndex: claims.length };
+    item.historyExpiresAt = expiresAtFor(now.toISOString(), account.settings.retention.messageHistoryMonths);
     item.claim = {
       id: item.record.messageId,
       accountId: line.accountId,
       contact: item.contact,
       messageId: envelope.messageId,
-      token,
+      ref,
       item: outboundHistoryItem({
         accountId: line.accountId,
         contact: item.contact,
@@ -241,10 +241,10 @@ export async function gateOutboundBatch(deps: GateDeps, records: readonly GateRe
         category: envelope.category,
         campaignId: envelope.campaignId,
         decision: item.decision,
-        token,
+        claim: ref,
         leaseUntilMs: nowMs + deps.leaseMs,
         decidedAt: now.toISOString(),
-        expiresAt,
+        expiresAt: item.historyExpiresAt,
       }),
     };
     claims.push(item.claim);
@@ -294,16 +294,7 @@ export async function gateOutboundBatch(deps: GateDeps, records: readonly GateRe
     }
   }
 
-  const sent = [...claimsById.values()].filter((claim) => !failures.has(claim.id));
-  const unsent = [...claimsById.values()].filter((claim) => failures.has(claim.id));
-  const [notCompleted] = await Promise.all([sent.length > 0 ? deps.store.complete(sent, nowMs) : new Set<string>(), unsent.length > 0 ? deps.store.release(unsent) : undefined]);
-  if (notCompleted.size > 0) {
-    // The messages are on their queues: retrying them would send them again. Their claims stay
-    // until the lease runs out (see README: idempotency guarantee).
-    deps.log.error('Could not mark gated messages done', { count: notCompleted.size });
-  }
-
-  await recordDispatchedMarketing(deps, work, new Set(sent.map((claim) => claim.id)), now);
+  await recordReceipt(deps, work, [...claimsById.values()], failures, { receiptId, now });
 
   for (const item of work) {
     if (item.primary && failures.has(item.primary.record.messageId)) failures.add(item.record.messageId);
@@ -324,31 +315,35 @@ export async function gateOutboundBatch(deps: GateDeps, records: readonly GateRe
 }
 
 /**
- * Counts the marketing messages dispatched in this batch, once (a redelivered message is a
- * duplicate and never gets here). They are on the dispatch queue already: a failure here is logged,
- * never retried through the batch, which would not send them again anyway.
+ * One write for the batch: the receipt listing the claims whose message reached its queue (and
+ * those given back unsent, so a retry can take them over at once), with the campaign sent counters
+ * of the marketing messages dispatched, in the same transaction. The messages are on their queues
+ * already: a failure here is logged, never retried through the batch (see the README's idempotency
+ * guarantee for what it leaves open).
  */
-async function recordDispatchedMarketing(deps: GateDeps, work: readonly Work[], sentIds: ReadonlySet<string>, now: Date): Promise<void> {
-  const sends: MarketingSend[] = work.flatMap((item) =>
-    sentIds.has(item.record.messageId) && item.decision?.outcome === 'allowed' && item.envelope.category === 'marketing' && item.accountId && item.lineId
-      ? [
-          {
-            accountId: item.accountId,
-            contact: item.contact,
-            lineId: item.lineId,
-            ...(item.envelope.campaignId ? { campaignId: item.envelope.campaignId } : {}),
-            sentAt: now.toISOString(),
-            ...(item.retentionMonths ? { retentionMonths: item.retentionMonths } : {}),
-          },
-        ]
-      : [],
+async function recordReceipt(deps: GateDeps, work: readonly Work[], claimed: readonly MessageClaim[], failures: ReadonlySet<string>, batch: { receiptId: string; now: Date }): Promise<void> {
+  if (claimed.length === 0) return;
+  const byId = new Map(work.map((item) => [item.record.messageId, item]));
+  const sent = claimed.filter((claim) => !failures.has(claim.id));
+  const counters = campaignSentCounters(
+    sent.flatMap((claim) => {
+      const item = byId.get(claim.id);
+      if (!item || item.decision?.outcome !== 'allowed' || item.envelope.category !== 'marketing' || !item.accountId) return [];
+      return [{ accountId: item.accountId, ...(item.envelope.campaignId ? { campaignId: item.envelope.campaignId } : {}), sentAt: batch.now.toISOString(), retentionMonths: item.retentionMonths ?? DEFAULT_RETENTION_MONTHS }];
+    }),
   );
-  if (sends.length === 0) return;
-  try {
-    await deps.marketingSends(sends);
-  } catch (error) {
-    deps.log.error('Could not record marketing sends for opt-out attribution', { count: sends.length, error: (error as Error).message });
-  }
+  const { recorded, countersLost } = await deps.store.complete({
+    receipt: {
+      receiptId: batch.receiptId,
+      sent: new Set(sent.map((claim) => claim.ref.claimIndex)),
+      released: new Set(claimed.filter((claim) => failures.has(claim.id)).map((claim) => claim.ref.claimIndex)),
+    },
+    expiresAt: Math.max(...claimed.map((claim) => byId.get(claim.id)?.historyExpiresAt ?? 0)),
+    createdAt: batch.now.toISOString(),
+    counters,
+  });
+  if (!recorded) deps.log.error('Could not record the batch receipt', { receiptId: batch.receiptId, sent: sent.length, campaignCounters: counters.length });
+  if (countersLost > 0) deps.log.error('Could not record campaign sent counters', { receiptId: batch.receiptId, countersLost });
 }
 
 function gatedBody(item: Work, decision: OutboundDecision, now: Date): string {

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
+import type { ConsentStore } from '../adapters/dynamodb/consent-store.ts';
 import { ACTIVITY_PROJECTION, activityAtOf, queryContactPartition } from '../adapters/dynamodb/contact-partition.ts';
 import type { JobStore, RetentionJob } from '../adapters/dynamodb/job-store.ts';
 import type { ProfileStore } from '../adapters/dynamodb/profile-store.ts';
 import { CONTACT_INDEX_SHARDS, expiryAttributes } from '../adapters/dynamodb/table-keys.ts';
+import { CHANNELS, type Channel } from '../domain/channels.ts';
 import { isExpired } from '../domain/retention/expires-at.ts';
 import { itemKindOf, retentionClassOf } from '../domain/retention/item-kind.ts';
 import { effectiveRetention, reappliedExpiresAt, type EffectiveRetention, type RetentionOverride } from '../domain/retention/retention-policy.ts';
@@ -14,6 +16,8 @@ import { mapConcurrent } from '../concurrency/map-concurrent.ts';
 export interface ReapplyDeps {
   db: DynamoDBDocumentClient;
   tableName: string;
+  /** Consent records change together with their consent summary. */
+  consentStore: ConsentStore;
   accountStore: AccountStore;
   profileStore: ProfileStore;
   jobStore: JobStore;
@@ -35,11 +39,13 @@ const LEASE_MS = 2 * 60 * 1000;
 /**
  * Gives every item of one contact the expiry its current retention implies: activity + period,
  * never reviving an expired item, clamped to now when already past. Each update is conditional on
- * the expiry it read, so an item a writer renewed meanwhile is left as the writer set it.
- * Resumable: returns the sort key to continue after when the deadline comes first.
+ * the expiry it read, so an item a writer renewed meanwhile is left as the writer set it. Consent
+ * records and suppressions change channel by channel together with their consent summary
+ * (ConsentSummaryStore.reapplyChannel), in one transaction. Resumable: returns the sort key to
+ * continue after when the deadline comes first.
  */
 export async function reapplyContactItems(
-  deps: Pick<ReapplyDeps, 'db' | 'tableName' | 'realNowMs'>,
+  deps: Pick<ReapplyDeps, 'db' | 'tableName' | 'consentStore' | 'realNowMs'>,
   input: { accountId: string; contact: string; retention: EffectiveRetention; nowSeconds: number; afterSk?: string; deadlineMs: number },
 ): Promise<ReapplyProgress & { afterSk?: string }> {
   let afterSk = input.afterSk;
@@ -51,7 +57,13 @@ export async function reapplyContactItems(
       ...(afterSk ? { afterSk } : {}),
       ...ACTIVITY_PROJECTION,
     });
+    const channels = new Set<Channel>();
     const changes = page.items.flatMap((item) => {
+      const channel = summarizedChannel(String(item.sk));
+      if (channel) {
+        channels.add(channel);
+        return [];
+      }
       const currentExpiresAt = typeof item.expiresAt === 'number' ? item.expiresAt : undefined;
       const activityAt = activityAtOf(item);
       // Items without an expiry are not retention-managed (none are expected in a contact partition).
@@ -83,9 +95,20 @@ export async function reapplyContactItems(
       }
     });
     updated += results.reduce((sum: number, value) => sum + value, 0);
+    for (const channel of channels) {
+      updated += await deps.consentStore.summaries.reapplyChannel(input.accountId, input.contact, channel, input.retention.data, input.nowSeconds);
+    }
     if (!page.lastSk) return { done: true, updated };
     afterSk = page.lastSk;
   }
+}
+
+/** The channel of a consent record, suppression or consent summary (they are re-applied together), else undefined. */
+function summarizedChannel(sk: string): Channel | undefined {
+  const kind = itemKindOf(sk);
+  if (kind !== 'consent' && kind !== 'suppression' && kind !== 'summary') return undefined;
+  const channel = sk.split('#')[1];
+  return CHANNELS.find((candidate) => candidate === channel);
 }
 
 /** The retention that applies to a contact now: its live override, else the account's settings. */

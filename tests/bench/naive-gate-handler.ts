@@ -81,7 +81,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       await sqs.send(new SendMessageCommand({ QueueUrl: queue, MessageBody: `{"decision":${JSON.stringify({ ...decision, messageId: envelope.messageId, contact })},"envelope":${sqsRecord.body}}` }));
       const item = outboundHistoryItem({
         accountId, contact, messageId: envelope.messageId, channel: envelope.channel, lineId, from, category: envelope.category,
-        campaignId: envelope.campaignId, decision, token: 'naive', leaseUntilMs: 0, decidedAt: now.toISOString(),
+        campaignId: envelope.campaignId, decision, claim: { receiptId: 'naive', claimIndex: 0 }, leaseUntilMs: 0, decidedAt: now.toISOString(),
         expiresAt: expiresAtFor(now.toISOString(), settings.retention.messageHistoryMonths),
       });
       await db.send(new PutCommand({ TableName: config.tableName, Item: { ...item, state: 'done' } }));

@@ -85,7 +85,7 @@ describe('optgate CLI against the local stack', () => {
     const contact = generated.contacts[3] ?? '';
     const erased = await optgate(['erase', contact, '--json'], env);
     expect(erased.code, erased.stderr).toBe(0);
-    expect(JSON.parse(erased.stdout)).toMatchObject({ status: 'complete', totalDeleted: 4, deleted: { consent: 1, event: 1, inbound: 1, profile: 1 } });
+    expect(JSON.parse(erased.stdout)).toMatchObject({ status: 'complete', totalDeleted: 5, deleted: { consent: 1, event: 1, inbound: 1, profile: 1, summary: 1 } });
     const text = await optgate(['erase', contact], env);
     expect(text.stdout).toMatch(/^Already erased: receipt er_/);
 

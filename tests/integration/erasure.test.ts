@@ -62,17 +62,18 @@ describe('erasure (right to be forgotten)', () => {
     }
     await seedItems(db, history(accountId, contact, 20_000));
     const before = await partitionItems(db, accountId, contact);
-    expect(before.length).toBe(20_003);
+    // The opt-out, its audit event, the profile and the consent summary, and the seeded history.
+    expect(before.length).toBe(20_004);
 
     const { receipt } = await eraseUntilDone(apiKey, contact);
-    expect(receipt).toMatchObject({ status: 'complete', alreadyErased: false, totalDeleted: 20_003 });
-    expect(receipt.deleted).toEqual({ consent: 1, event: 10_001, message: 10_000, profile: 1 });
+    expect(receipt).toMatchObject({ status: 'complete', alreadyErased: false, totalDeleted: 20_004 });
+    expect(receipt.deleted).toEqual({ consent: 1, event: 10_001, message: 10_000, profile: 1, summary: 1 });
     expect(receipt.receiptId).toMatch(/^er_/);
     expect(JSON.stringify(receipt)).not.toContain(contact);
 
     // Every item is gone; the other contact is untouched.
     expect(await partitionItems(db, accountId, contact)).toEqual([]);
-    expect((await partitionItems(db, accountId, other)).length).toBe(3);
+    expect((await partitionItems(db, accountId, other)).length).toBe(4);
 
     // The tombstone: keyed by HMAC-SHA256(account erasure key, contact), with erasedAt and receiptId, without the address.
     // The key is stored sealed under the service key (it would turn tombstones back into numbers).
@@ -219,7 +220,7 @@ describe('erasure (right to be forgotten)', () => {
     const byB = await api<Receipt>('DELETE', path(contact), { key: b.apiKey });
     expect(byB.status).toBe(200);
     expect(byB.body.totalDeleted).toBe(0);
-    expect((await partitionItems(db, a.accountId, contact)).length).toBe(3);
+    expect((await partitionItems(db, a.accountId, contact)).length).toBe(4);
     expect((await api('GET', path(contact, '/export'), { key: a.apiKey })).status).toBe(200);
   });
 });

@@ -10,6 +10,8 @@ declare module 'vitest' {
     dynamoDbEndpoint: string;
     sqsEndpoint: string;
     outboundQueueUrl: string;
+    /** The gate's queues, for tests that run the gate's use case with their own clock. */
+    gateQueues: { outbound: string; dispatch: string; suppressed: string; dlq: string };
   }
 }
 
@@ -36,6 +38,8 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('dynamoDbEndpoint', stack.dynamoDbEndpoint);
   project.provide('sqsEndpoint', stack.sqsEndpoint);
   project.provide('outboundQueueUrl', stack.queueUrls.outbound);
+  const { outbound, dispatch, suppressed, outboundDlq } = stack.queueUrls;
+  project.provide('gateQueues', { outbound, dispatch, suppressed, dlq: outboundDlq });
 }
 
 export async function teardown(): Promise<void> {

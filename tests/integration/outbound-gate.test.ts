@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../shared/adapters/dynamodb/table-keys.ts';
-import { contactErasureHash } from '../../shared/domain/retention/erasure-hash.ts';
 import { api, createAccount, createLine, uniquePhone } from '../support/api-client.ts';
 import { enqueue, gated, newMessageId, parseGated, TABLE_NAME, tableClient, waitForGated } from '../support/outbound.ts';
+import { deliverSes, sesBounce, sesComplaint } from '../support/ses.ts';
 import { postTwilio, TWILIO_AUTH_TOKEN, twilioParams } from '../support/twilio.ts';
-import { SEALING_CONTEXT } from '../../shared/security/secret-box.ts';
-import { localSecretBox } from '../support/secret-box.ts';
+import { delivery, epochSeconds, metaJson, phoneNumberId, postWhatsApp } from '../support/whatsapp.ts';
 
 interface Envelope {
   messageId: string;
@@ -88,10 +87,15 @@ describe('outbound gate on the local stack', () => {
     expect(result.gated.envelope.payload).toEqual(payload);
     expect(result.raw).toContain(JSON.stringify(payload));
 
-    const { Item } = await tableClient().send(new GetCommand({ TableName: TABLE_NAME, Key: keys.outboundMessage(accountId, contact, result.messageId) }));
-    expect(Item).toMatchObject({ type: 'message', direction: 'outbound', campaignId: 'spring-2026', outcome: 'allowed', reason: 'opted_in', state: 'done', lineId: smsLine.lineId });
-    expect(Item?.expiresAt).toBeGreaterThan(Date.now() / 1000 + 300 * 24 * 3600);
-    expect(String(Item?.gsi2pk)).toMatch(/^EXP#\d{4}-\d{2}-\d{2}#\d$/);
+    const Item = await waitForHistory(accountId, contact, result.messageId);
+    expect(Item).toMatchObject({ type: 'message', direction: 'outbound', campaignId: 'spring-2026', outcome: 'allowed', reason: 'opted_in', lineId: smsLine.lineId });
+    expect(Item.expiresAt).toBeGreaterThan(Date.now() / 1000 + 300 * 24 * 3600);
+    expect(String(Item.gsi2pk)).toMatch(/^EXP#\d{4}-\d{2}-\d{2}#\d$/);
+    // The invocation's receipt records the send: no contact, account or message id in it.
+    const { Item: receipt } = await tableClient().send(new GetCommand({ TableName: TABLE_NAME, Key: keys.gateReceipt(String(Item.receiptId)) }));
+    expect(receipt?.sent).toContain(Item.claimIndex);
+    expect(JSON.stringify([...(receipt?.sent ?? [])])).not.toContain(contact);
+    expect(Object.keys(receipt ?? {}).sort()).toEqual(['createdAt', 'expiresAt', 'gsi2pk', 'gsi2sk', 'pk', 'receiptId', 'sent', 'sk', 'type']);
   });
 
   it('suppresses marketing to a contact with no record (default opted out) as not_opted_in', async () => {
@@ -191,15 +195,14 @@ describe('outbound gate on the local stack', () => {
       expect(newsletter.gated.decision.reason).toBe('opted_out');
     });
 
-    it.each(['complaint', 'hard_bounce'] as const)('blocks every email to an address with a %s suppression', async (reason) => {
+    it.each(['complaint', 'hard_bounce'] as const)('blocks every email to an address with a %s suppression (SES feedback)', async (reason) => {
       const contact = address();
       await setConsent(contact, { channel: 'email', status: 'opted_in' });
-      // Seeded as issue 4's SES feedback handler will write it.
-      await tableClient().send(
-        new PutCommand({ TableName: TABLE_NAME, Item: { ...keys.suppression(accountId, contact, 'email'), type: 'suppression', reason, occurredAt: new Date().toISOString() } }),
-      );
+      const sender = `news@${domain}`;
+      await deliverSes(reason === 'complaint' ? sesComplaint({ sender, recipients: [contact] }) : sesBounce({ sender, recipients: [contact], bounceType: 'Permanent' }));
+      await waitFor(async () => (await api<{ suppressions?: unknown[] }>('GET', `/v1/contacts/${encodeURIComponent(contact)}/consent`, { key })).body.suppressions?.length === 1);
       for (const category of ['transactional', 'marketing'] as const) {
-        const result = await send({ channel: 'email', from: `news@${domain}`, to: contact, category });
+        const result = await send({ channel: 'email', from: sender, to: contact, category });
         expect(result.queue).toBe('suppressed');
         expect(result.gated.decision).toMatchObject({ reason, rule: 'email_suppression', basis: { suppression: { reason } } });
       }
@@ -208,19 +211,15 @@ describe('outbound gate on the local stack', () => {
 
   it('blocks marketing to an erased contact until an opt-in newer than the erasure', async () => {
     const contact = uniquePhone();
-    const erasureKey = randomBytes(32);
-    const erasedAt = new Date(Date.now() - 60_000).toISOString();
-    // Seeded as issue 6's erasure will leave them: the account's key and the keyed-hash tombstone.
-    const sealedKey = await localSecretBox().seal(erasureKey.toString('base64'), SEALING_CONTEXT.erasureKey(accountId));
-    await tableClient().send(new PutCommand({ TableName: TABLE_NAME, Item: { ...keys.erasureKey(accountId), key: sealedKey } }));
-    await tableClient().send(
-      new PutCommand({ TableName: TABLE_NAME, Item: { ...keys.tombstone(accountId, contactErasureHash(erasureKey, contact)), type: 'tombstone', erasedAt } }),
-    );
-    await setConsent(contact, { channel: 'sms', status: 'opted_in', occurredAt: new Date(Date.now() - 120_000).toISOString() });
+    await setConsent(contact, { channel: 'sms', status: 'opted_in' });
+    const erased = await api<{ erasedAt: string; status: string }>('DELETE', `/v1/contacts/${encodeURIComponent(contact)}`, { key });
+    expect(erased.body.status, erased.text).toBe('complete');
+    // An opt-in older than the erasure arrives late (e.g. an import of older data).
+    await setConsent(contact, { channel: 'sms', status: 'opted_in', occurredAt: new Date(Date.parse(erased.body.erasedAt) - 120_000).toISOString() });
 
     const blocked = await send({ channel: 'sms', from: smsLine.address, to: contact, category: 'marketing' });
     expect(blocked.queue).toBe('suppressed');
-    expect(blocked.gated.decision).toMatchObject({ reason: 'erased', rule: 'erasure_blocks_marketing', basis: { erasure: { erasedAt } } });
+    expect(blocked.gated.decision).toMatchObject({ reason: 'erased', rule: 'erasure_blocks_marketing', basis: { erasure: { erasedAt: erased.body.erasedAt } } });
 
     await setConsent(contact, { channel: 'sms', status: 'opted_in' });
     const allowed = await send({ channel: 'sms', from: smsLine.address, to: contact, category: 'marketing' });
@@ -228,25 +227,26 @@ describe('outbound gate on the local stack', () => {
   });
 
   it('treats a WhatsApp marketing-only opt-out as blocking marketing only, even under policy all', async () => {
-    const { apiKey, accountId: waAccount } = await createAccount('WhatsApp gate');
+    const { apiKey } = await createAccount('WhatsApp gate');
+    const credentials = { appSecret: `secret-${randomBytes(6).toString('hex')}`, verifyToken: 'v', accessToken: 'a' };
+    const waNumberId = phoneNumberId();
     const created = await api<{ lineId: string; address: string }>('POST', '/v1/lines', {
       key: apiKey,
-      json: { channel: 'whatsapp', provider: 'meta', address: uniquePhone(), providerId: String(Date.now()), credentials: { appSecret: 's', verifyToken: 'v', accessToken: 'a' } },
+      json: { channel: 'whatsapp', provider: 'meta', address: uniquePhone(), providerId: waNumberId, credentials },
     });
     expect(created.status).toBe(201);
     await api('PUT', '/v1/settings', { key: apiKey, json: { channels: { whatsapp: { optOutBlocks: 'all' } } } });
     const contact = uniquePhone();
-    // Seeded as issue 4's user_preferences "stop" will write it.
-    await tableClient().send(
-      new PutCommand({
-        TableName: TABLE_NAME,
-        Item: {
-          ...keys.consent(waAccount, contact, 'whatsapp', created.body.lineId),
-          type: 'consent', contact, channel: 'whatsapp', scope: created.body.lineId, status: 'opted_out', category: 'marketing',
-          occurredAt: new Date().toISOString(), source: 'provider', evidence: {}, eventId: '01JZ0000000000000000000000', version: 1, updatedAt: new Date().toISOString(),
-        },
-      }),
+    // WhatsApp's "Stop promotions" (user_preferences) as Meta delivers it.
+    const stop = delivery(
+      waNumberId,
+      {
+        contacts: [{ wa_id: contact.slice(1) }],
+        user_preferences: [{ wa_id: contact.slice(1), detail: 'User requested to stop marketing messages', category: 'marketing_messages', value: 'stop', timestamp: Number(epochSeconds()) }],
+      },
+      'user_preferences',
     );
+    expect((await postWhatsApp(metaJson(stop), { appSecret: credentials.appSecret })).status).toBe(200);
     const marketing = await send({ channel: 'whatsapp', from: created.body.address, to: contact.slice(1), category: 'marketing' });
     expect(marketing.queue).toBe('suppressed');
     expect(marketing.gated.decision.basis.record).toMatchObject({ category: 'marketing' });
@@ -276,7 +276,7 @@ describe('outbound gate on the local stack', () => {
     const messageId = newMessageId('quiet');
     await enqueue({ messageId, channel: 'sms', from: line.address, to: contact, category: 'marketing', recipientTimeZone: 'UTC' });
     const history = await waitForHistory(quietAccount, contact, messageId);
-    expect(history).toMatchObject({ outcome: 'deferred', reason: 'quiet_hours', state: 'done', decision: { notBefore: expect.any(String), basis: { quietHours: { ...window, timeZones: ['UTC'] } } } });
+    expect(history).toMatchObject({ outcome: 'deferred', reason: 'quiet_hours', decision: { notBefore: expect.any(String), basis: { quietHours: { ...window, timeZones: ['UTC'] } } } });
     const opensAt = Date.parse(String((history.decision as { notBefore: string }).notBefore));
     expect(opensAt).toBeGreaterThan(Date.now() + 3600_000);
     expect(opensAt).toBeLessThanOrEqual(Date.now() + 2 * 3600_000);
@@ -288,12 +288,23 @@ describe('outbound gate on the local stack', () => {
   });
 });
 
+/** The message's history item once its invocation's receipt lists it as put on its queue. */
 async function waitForHistory(accountId: string, contact: string, messageId: string): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
+  let found: Record<string, unknown> | undefined;
+  await waitFor(async () => {
     const { Item } = await tableClient().send(new GetCommand({ TableName: TABLE_NAME, Key: keys.outboundMessage(accountId, contact, messageId), ConsistentRead: true }));
-    if (Item?.state === 'done') return Item;
-    if (Date.now() > deadline) throw new Error(`No history for ${messageId}`);
+    if (typeof Item?.receiptId !== 'string') return false;
+    const { Item: receipt } = await tableClient().send(new GetCommand({ TableName: TABLE_NAME, Key: keys.gateReceipt(Item.receiptId), ConsistentRead: true }));
+    found = Item;
+    return receipt?.sent instanceof Set && receipt.sent.has(Item.claimIndex);
+  });
+  return found as Record<string, unknown>;
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('Timed out');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

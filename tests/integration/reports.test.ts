@@ -4,8 +4,8 @@ import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
 import { LOCAL_TABLE_NAME } from '../../infra/local/local-stack.ts';
 import { getConsentSnapshot } from '../../shared/use-cases/get-consent-snapshot.ts';
 import { getOptOutReport } from '../../shared/use-cases/get-opt-out-report.ts';
-import { recordMarketingSend, type MarketingSend } from '../../shared/use-cases/record-marketing-send.ts';
 import { api, createAccount, createLine, uniquePhone } from '../support/api-client.ts';
+import { gateAt, newMessageId } from '../support/outbound.ts';
 import { recordingDocumentClient } from '../support/recording-dynamodb.ts';
 import { postTwilio, TWILIO_AUTH_TOKEN, twilioParams } from '../support/twilio.ts';
 import { localSecretBox } from '../support/secret-box.ts';
@@ -160,19 +160,28 @@ describe('opt-out analytics', () => {
   it('reads a 3.0% opt-out rate for a campaign with 1,000 sends and 30 attributed opt-outs, from counters only', async () => {
     const { accountId, apiKey } = await createAccount();
     const line = await createLine(apiKey, { provider: 'twilio', credentials: { authToken: TWILIO_AUTH_TOKEN } });
+    // Marketing goes to everyone without a record: no consent to seed for the 1,000 contacts.
+    await api('PUT', '/v1/settings', { key: apiKey, json: { channels: { sms: { defaultStatus: 'opted_in' } } } });
     const { db, commands } = recordingDocumentClient();
     const stores = createStores(db, LOCAL_TABLE_NAME, localSecretBox());
-    const sentAt = new Date(Date.now() - 3600_000).toISOString();
     const contacts = Array.from({ length: 1000 }, () => uniquePhone());
-    const sends: MarketingSend[] = contacts.map((contact) => ({ accountId, contact, lineId: line.lineId, campaignId: 'spring-sale', sentAt }));
-    // What the gate calls for the marketing messages it allowed: batched writes.
-    const written = await recordMarketingSend(stores, sends);
-    expect(written).toEqual({ counterUpdates: 1, pointerBatches: 40 });
-    expect(commands.map((command) => command.name).sort()).toEqual([...Array(40).fill('BatchWriteItemCommand'), 'UpdateItemCommand']);
+    const campaign = (to: string, campaignId: string) => ({ messageId: newMessageId('mkt'), channel: 'sms', from: line.address, to, category: 'marketing', campaignId });
+    // The gate allowed and dispatched them an hour ago, in two batches of 500.
+    const results = await gateAt(new Date(Date.now() - 3600_000), contacts.map((contact) => campaign(contact, 'spring-sale')), db);
+    expect(results.map((result) => result.summary.dispatched)).toEqual([500, 500]);
+    // What that cost: no write per message beyond the claims (100 per transaction); the sent counter
+    // rides in each batch's receipt transaction; consent is one key per message.
+    const gateCalls = commands.map((command) => command.name);
+    expect(gateCalls.filter((name) => name === 'TransactWriteItemsCommand')).toHaveLength(2 * (5 + 1));
+    expect(gateCalls.filter((name) => !['TransactWriteItemsCommand', 'BatchGetItemCommand'].includes(name))).toEqual([]);
+    // Reads: the line and the settings once (then cached); per batch 5 × 100 consent summaries, and
+    // the account's erasure key (marketing allowed by default could still be stopped by an erasure;
+    // this account has none, so no tombstone is read).
+    expect(gateCalls.filter((name) => name === 'BatchGetItemCommand')).toHaveLength(2 + 2 * (5 + 1));
 
     // Too late to count against its campaign: sent 80 h before the STOP (window: 72 h).
     const late = uniquePhone();
-    await recordMarketingSend(stores, { accountId, contact: late, lineId: line.lineId, campaignId: 'winter-sale', sentAt: new Date(Date.now() - 80 * 3600_000).toISOString() });
+    await gateAt(new Date(Date.now() - 80 * 3600_000), [campaign(late, 'winter-sale')]);
     for (const contact of [...contacts.slice(0, 30), late]) {
       const reply = await postTwilio(twilioParams({ from: contact, to: line.address, body: 'Stop' }));
       expect(reply.status).toBe(200);
@@ -225,20 +234,24 @@ describe('opt-out analytics', () => {
     const { accountId, apiKey } = await createAccount();
     const line = await createLine(apiKey, { provider: 'twilio', credentials: { authToken: TWILIO_AUTH_TOKEN } });
     await api('PUT', '/v1/settings', { key: apiKey, json: { attributionWindowHours: 1 } });
-    const { db } = recordingDocumentClient();
-    const stores = createStores(db, LOCAL_TABLE_NAME, localSecretBox());
+    await api('PUT', '/v1/settings', { key: apiKey, json: { channels: { sms: { defaultStatus: 'opted_in' } } } });
     const [recent, older, uncampaigned] = [uniquePhone(), uniquePhone(), uniquePhone()];
     const now = Date.now();
-    await recordMarketingSend(stores, [
-      { accountId, contact: recent, lineId: line.lineId, campaignId: 'flash', sentAt: new Date(now - 10 * 60_000).toISOString() },
-      { accountId, contact: older, lineId: line.lineId, campaignId: 'flash', sentAt: new Date(now - 2 * 3600_000).toISOString() },
-      // The last marketing message had no campaign: its opt-out is not blamed on the earlier one.
-      { accountId, contact: uncampaigned, lineId: line.lineId, campaignId: 'flash', sentAt: new Date(now - 20 * 60_000).toISOString() },
-      { accountId, contact: uncampaigned, lineId: line.lineId, sentAt: new Date(now - 5 * 60_000).toISOString() },
-    ]);
+    const marketing = (to: string, campaignId?: string) => ({ messageId: newMessageId('mkt'), channel: 'sms', from: line.address, to, category: 'marketing', ...(campaignId ? { campaignId } : {}) });
+    await gateAt(new Date(now - 10 * 60_000), [marketing(recent, 'flash')]);
+    await gateAt(new Date(now - 2 * 3600_000), [marketing(older, 'flash')]);
+    // The last marketing message had no campaign: its opt-out is not blamed on the earlier one.
+    await gateAt(new Date(now - 20 * 60_000), [marketing(uncampaigned, 'flash')]);
+    await gateAt(new Date(now - 5 * 60_000), [marketing(uncampaigned)]);
+    // A marketing message on another line does not count for this line's opt-out.
+    const otherLine = await createLine(apiKey, { provider: 'twilio', credentials: { authToken: TWILIO_AUTH_TOKEN } });
+    await gateAt(new Date(now - 60_000), [{ ...marketing(older, 'other-line'), from: otherLine.address }]);
     for (const contact of [recent, older, uncampaigned]) await postTwilio(twilioParams({ from: contact, to: line.address, body: 'STOP' }));
     const campaign = await api<Report>('GET', '/v1/reports/opt-outs?groupBy=campaign', { key: apiKey });
-    expect(campaign.body.groups).toEqual([{ key: 'flash', optOuts: 1, optIns: 0, sent: 3, optOutRate: 1 / 3, optOutRatePercent: '33.3%' }]);
+    expect(campaign.body.groups).toEqual([
+      { key: 'flash', optOuts: 1, optIns: 0, sent: 3, optOutRate: 1 / 3, optOutRatePercent: '33.3%' },
+      { key: 'other-line', optOuts: 0, optIns: 0, sent: 1, optOutRate: 0, optOutRatePercent: '0.0%' },
+    ]);
     const events = await api<{ events: { attribution?: { campaignId: string } }[] }>('GET', `/v1/contacts/${encodeURIComponent(recent)}/events`, { key: apiKey });
     expect(events.body.events[0]?.attribution).toMatchObject({ campaignId: 'flash', lineId: line.lineId });
     const bus = await api<{ events: { detail: { contact: string; campaignId?: string } }[] }>('GET', `/local/events?accountId=${accountId}`);

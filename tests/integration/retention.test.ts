@@ -121,7 +121,7 @@ describe('retention: per-contact override, expired reads, scheduled sweep', () =
     const before = Math.floor(Date.now() / 1000);
     await setConsent(apiKey, contact, 'opted_out');
     const items = await partitionItems(db, accountId, contact);
-    expect(items.map((item) => String(item.sk).split('#')[0]).sort()).toEqual(['CONSENT', 'EVENT', 'PROFILE']);
+    expect(items.map((item) => String(item.sk).split('#')[0]).sort()).toEqual(['CONSENT', 'EVENT', 'PROFILE', 'SUMMARY']);
     for (const item of items) {
       const expiresAt = item.expiresAt as number;
       expect(expiresAt - before, String(item.sk)).toBeGreaterThanOrEqual(2 * 86_400 - 5);

@@ -33,6 +33,11 @@ export interface AwsProxy {
   faultTotal(): number;
   /** Starts (or with undefined, stops) injecting faults. */
   setFaults(plan: FaultPlan | undefined): void;
+  /**
+   * Holds every request for a modelled network and service latency (ms, by operation) before
+   * forwarding it; 0 (the default) forwards at once.
+   */
+  setLatency(latencyMs: (operation: string) => number): void;
   reset(): void;
   close(): Promise<void>;
 }
@@ -85,6 +90,7 @@ export async function startAwsProxy(target: string, service: AwsJsonService = 'd
   const millis = new Map<string, number>();
   const faults = new Map<string, number>();
   let plan: FaultPlan | undefined;
+  let latencyMs: (operation: string) => number = () => 0;
   let draw = generator(1);
   const held = new Set<ServerResponse>();
 
@@ -153,18 +159,28 @@ export async function startAwsProxy(target: string, service: AwsJsonService = 'd
           () => hang(res),
         );
         return;
-      default:
-        forward(
-          req,
-          (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-          },
-          () => {
-            if (!res.headersSent) res.writeHead(502);
-            res.end();
-          },
-        );
+      default: {
+        const pass = () =>
+          forward(
+            req,
+            (answer) => {
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              answer.pipe(res);
+            },
+            () => {
+              if (!res.headersSent) res.writeHead(502);
+              res.end();
+            },
+          );
+        const delay = latencyMs(operation);
+        if (delay <= 0) return pass();
+        // The body is buffered while the request waits, then streamed on.
+        req.pause();
+        setTimeout(() => {
+          pass();
+          req.resume();
+        }, delay);
+      }
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -177,6 +193,9 @@ export async function startAwsProxy(target: string, service: AwsJsonService = 'd
     faults,
     total: () => sum(counts),
     faultTotal: () => sum(faults),
+    setLatency: (next) => {
+      latencyMs = next;
+    },
     setFaults: (next) => {
       plan = next;
       draw = generator(next?.seed ?? 1);

@@ -1,9 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import type { GatedMessage } from '../../shared/use-cases/gate-outbound-batch.ts';
+import { OutboundStore } from '../../shared/adapters/dynamodb/outbound-store.ts';
+import { gateOutboundBatch, type GatedMessage, type GateResult } from '../../shared/use-cases/gate-outbound-batch.ts';
 import { api } from './api-client.ts';
+import { localSecretBox } from './secret-box.ts';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 let sqs: SQSClient | undefined;
@@ -78,4 +81,20 @@ let sequence = 0;
 export function newMessageId(prefix = 'msg'): string {
   sequence += 1;
   return `${prefix}-${Date.now().toString(36)}-${sequence}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * Runs the gate's use case on the local stack's DynamoDB and queues with a clock of the test's
+ * choosing (a campaign sent hours ago), in batches of up to 500 as the event source would hand them.
+ */
+export async function gateAt(now: Date, envelopes: readonly Record<string, unknown>[], db: DynamoDBDocumentClient = tableClient()): Promise<GateResult[]> {
+  const store = new OutboundStore(db, TABLE_NAME, { cacheTtlMs: 30_000, secrets: localSecretBox() });
+  const results: GateResult[] = [];
+  for (let start = 0; start < envelopes.length; start += 500) {
+    const records = envelopes.slice(start, start + 500).map((envelope) => ({ messageId: randomUUID(), body: JSON.stringify(envelope) }));
+    results.push(await gateOutboundBatch({ store, sqs: sqsClient(), queues: inject('gateQueues'), now: () => now, leaseMs: 60_000, newToken: randomUUID, log: quietLog }, records));
+  }
+  return results;
 }

@@ -8,6 +8,7 @@ import {
   type NewAccountDefaults,
   type AccountSettings,
 } from '../../domain/accounts/account-settings.ts';
+import { CONSENT_SUMMARIES_FLAG } from './consent-summary-store.ts';
 import { keys } from './table-keys.ts';
 
 export interface AccountKey {
@@ -49,7 +50,8 @@ export class AccountStore {
           {
             Put: {
               TableName: this.tableName,
-              Item: { ...keys.account(accountId), type: 'account', accountId, name, createdAt },
+              // A new account's consent data is written with its summaries from the start (see ConsentSummaryStore).
+              Item: { ...keys.account(accountId), type: 'account', accountId, name, createdAt, [CONSENT_SUMMARIES_FLAG]: true },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },

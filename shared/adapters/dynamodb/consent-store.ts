@@ -15,7 +15,9 @@ import { isExpired } from '../../domain/retention/expires-at.ts';
 import type { StatIncrement } from '../../domain/reports/consent-stats.ts';
 import { statCounterUpdate } from './stats-store.ts';
 import type { RetentionOverride } from '../../domain/retention/retention-policy.ts';
-import { batchGetItems } from './batch-get.ts';
+import { batchGetAll } from './batch-get-items.ts';
+import { ConsentSummaryStore, type SummaryChange } from './consent-summary-store.ts';
+import type { SecretBox } from '../../security/secret-box.ts';
 import { byLineIndexAttributes, contactIndexAttributes, expiryAttributes, keys, SK_PREFIX } from './table-keys.ts';
 import { queryAll } from './query-all.ts';
 
@@ -89,12 +91,21 @@ export type CommitResult = 'committed' | 'duplicate' | 'conflict';
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 const EVENT_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+/** Rounds for a write whose only obstacle is a summary someone else just wrote (it is read again). */
+const SUMMARY_ROUNDS = 5;
 
 export class ConsentStore {
+  /** The consent summaries, written in the same transaction as every record and suppression. */
+  readonly summaries: ConsentSummaryStore;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+    /** Opens sealed erasure keys (a new consent summary takes the contact's erasure time from its tombstone). */
+    secrets: SecretBox,
+  ) {
+    this.summaries = new ConsentSummaryStore(db, tableName, secrets);
+  }
 
   /** Every live consent record of a contact (line and channel scopes, all channels). */
   async getRecords(accountId: string, contact: string, nowMs: number): Promise<ConsentRecord[]> {
@@ -182,17 +193,18 @@ export class ConsentStore {
       });
     }
     if (suppression) {
+      const suppressionKey = keys.suppression(accountId, contact, suppression.channel);
       items.push({
         Put: {
           TableName: this.tableName,
           Item: {
-            ...keys.suppression(accountId, contact, suppression.channel),
+            ...suppressionKey,
             type: 'suppression',
             accountId,
             contact,
             channel: suppression.channel,
             ...suppression.value,
-            expiresAt,
+            ...expiryAttributes(suppressionKey, expiresAt, activityAt),
           },
         },
       });
@@ -219,34 +231,72 @@ export class ConsentStore {
   async commit(write: ConsentWrite): Promise<CommitResult> {
     const items = this.transactItems(write);
     const { marker } = write;
-    try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-      return 'committed';
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = error.CancellationReasons ?? [];
-      if (marker && reasons[0]?.Code === 'ConditionalCheckFailed') return 'duplicate';
-      if (reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')) return 'conflict';
-      // Another transaction touched a shared counter shard at the same moment: re-read and retry.
-      if (reasons.some((reason) => reason.Code === 'TransactionConflict')) return 'conflict';
-      throw error;
+    for (let round = 1; round <= SUMMARY_ROUNDS; round += 1) {
+      const summaries = await this.summaries.putsFor(ConsentStore.summaryChanges([write]), write.nowSeconds * 1000);
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: [...items, ...summaries] }));
+        return 'committed';
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        if (marker && reasons[0]?.Code === 'ConditionalCheckFailed') return 'duplicate';
+        const own = reasons.slice(0, items.length);
+        if (own.some((reason) => reason.Code === 'ConditionalCheckFailed')) return 'conflict';
+        // Another transaction touched a shared counter shard at the same moment: re-read and retry.
+        if (own.some((reason) => reason.Code === 'TransactionConflict')) return 'conflict';
+        // Only the summary moved (another scope of the channel was written): read it again.
+        const summaryMoved = reasons.slice(items.length).some((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict');
+        if (!summaryMoved) throw error;
+      }
     }
+    return 'conflict';
   }
 
   /**
-   * Several writes in one transaction (at most 100 items in all): a bulk import packs the rows of
-   * many contacts together. All or nothing: `false` when DynamoDB cancelled it (a marker or a
-   * record changed meanwhile); the caller then applies those rows one by one.
+   * Several writes in one transaction (at most 100 items in all, summaries included: see
+   * summaryCount): a bulk import packs the rows of many contacts together. All or nothing: `false`
+   * when DynamoDB cancelled it (a marker, a record or a summary changed meanwhile); the caller then
+   * applies those rows one by one.
    */
   async commitMany(writes: readonly ConsentWrite[]): Promise<boolean> {
     const items = writes.flatMap((write) => this.transactItems(write));
+    const nowSeconds = Math.max(...writes.map((write) => write.nowSeconds));
+    const summaries = await this.summaries.putsFor(ConsentStore.summaryChanges(writes), nowSeconds * 1000);
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+      await this.db.send(new TransactWriteCommand({ TransactItems: [...items, ...summaries] }));
       return true;
     } catch (error) {
       if (error instanceof TransactionCanceledException) return false;
       throw error;
     }
+  }
+
+  /** What the writes change in the consent summaries, in order. */
+  static summaryChanges(writes: readonly ConsentWrite[]): SummaryChange[] {
+    return writes.flatMap((write): SummaryChange[] => {
+      const { accountId, contact, record, suppression } = write;
+      const expiry = { expiresAt: write.expiresAt, activityAt: write.activityAt ?? write.event.recordedAt };
+      const changes: SummaryChange[] = [];
+      if (record) {
+        const { next } = record;
+        changes.push({
+          accountId,
+          contact,
+          channel: next.channel,
+          scope: next.scope,
+          record: { status: next.status, occurredAt: next.occurredAt, eventId: next.eventId, ...(next.category ? { category: next.category } : {}), ...expiry },
+        });
+      }
+      if (suppression) {
+        changes.push({ accountId, contact, channel: suppression.channel, suppression: { reason: suppression.value.reason, occurredAt: suppression.value.occurredAt, ...expiry } });
+      }
+      return changes;
+    });
+  }
+
+  /** Summary items the writes add to a transaction: one per (contact, channel) they touch. */
+  static summaryCount(writes: readonly ConsentWrite[]): number {
+    return new Set(ConsentStore.summaryChanges(writes).map((change) => `${change.accountId}\u0000${change.contact}\u0000${change.channel}`)).size;
   }
 
   /** Items a write adds to a transaction (for packing several writes into one). */
@@ -446,7 +496,7 @@ export class ConsentStore {
     const markerKeys = wanted.markers.map((ref) => keys.inboundMarker(accountId, ref.contact, ref.provider, ref.messageId));
     const recordKeys = wanted.records.map((ref) => keys.consent(accountId, ref.contact, ref.channel, ref.scope));
     const profileKeys = wanted.contacts.map((contact) => keys.profile(accountId, contact));
-    const items = await batchGetItems(this.db, this.tableName, [...markerKeys, ...recordKeys, ...profileKeys], { consistent: true, concurrency: 8 });
+    const items = await batchGetAll(this.db, this.tableName, [...markerKeys, ...recordKeys, ...profileKeys], { consistentRead: true, concurrency: 8 });
     const markers = new Set<string>();
     const records = new Map<string, ConsentRecord>();
     const contacts = new Map<string, ContactRetentionState>();

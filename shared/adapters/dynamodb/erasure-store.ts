@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KindCounts } from '../../domain/retention/item-kind.ts';
-import { batchGetItems } from './batch-get.ts';
+import { batchGetAll } from './batch-get-items.ts';
+import { ConsentSummaryStore, type TransactItem } from './consent-summary-store.ts';
 import { keys } from './table-keys.ts';
 import { SEALING_CONTEXT, type SecretBox } from '../../security/secret-box.ts';
+
+/** Rounds for a start whose only obstacle is a consent summary written at the same moment. */
+const START_ROUNDS = 5;
 
 /**
  * What stays of an erased contact: its keyed hash, when it was erased and the receipt. While the
@@ -76,11 +80,11 @@ export class ErasureStore {
 
   /** Tombstones of many contacts at once (imports check every row), by hash. */
   async getTombstones(accountId: string, contactHashes: readonly string[]): Promise<Map<string, Tombstone>> {
-    const items = await batchGetItems(
+    const items = await batchGetAll(
       this.db,
       this.tableName,
       contactHashes.map((hash) => keys.tombstone(accountId, hash)),
-      { consistent: true },
+      { consistentRead: true },
     );
     return new Map(items.map((item) => [String(item.contactHash), toTombstone(item)]));
   }
@@ -88,25 +92,56 @@ export class ErasureStore {
   /**
    * Starts an erasure run. Only one run starts: the put succeeds when there is no tombstone or the
    * previous run is complete (and still the one the caller saw); otherwise the caller re-reads.
+   *
+   * In the same transaction every existing consent summary of the contact gets the erasure time, and
+   * the absent ones must still be absent: the outbound gate, which reads only the summary, blocks
+   * marketing from this instant exactly as the tombstone does (summaries created later read the
+   * tombstone themselves: ConsentSummaryStore.read).
    */
   async start(accountId: string, tombstone: Tombstone & { contact: string }, previousReceiptId: string | undefined): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.tombstone(accountId, tombstone.contactHash), type: 'tombstone', accountId, ...tombstone },
-          ConditionExpression:
-            previousReceiptId === undefined ? 'attribute_not_exists(pk)' : '#status = :complete AND receiptId = :previous',
-          ...(previousReceiptId === undefined
-            ? {}
-            : { ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':complete': 'complete', ':previous': previousReceiptId } }),
-        }),
+    const put: TransactItem = {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...keys.tombstone(accountId, tombstone.contactHash), type: 'tombstone', accountId, ...tombstone },
+        ConditionExpression: previousReceiptId === undefined ? 'attribute_not_exists(pk)' : '#status = :complete AND receiptId = :previous',
+        ...(previousReceiptId === undefined
+          ? {}
+          : { ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':complete': 'complete', ':previous': previousReceiptId } }),
+      },
+    };
+    const summaryKeys = ConsentSummaryStore.contactKeys(accountId, tombstone.contact);
+    for (let round = 1; round <= START_ROUNDS; round += 1) {
+      const existing = new Map(
+        (await batchGetAll(this.db, this.tableName, summaryKeys, { consistentRead: true, attributes: ['version'] })).map((item) => [String(item.sk), item]),
       );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      const stamps = summaryKeys.map((key): TransactItem => {
+        const version = existing.get(key.sk)?.version;
+        if (version === undefined) {
+          return { ConditionCheck: { TableName: this.tableName, Key: key, ConditionExpression: 'attribute_not_exists(pk)' } };
+        }
+        return {
+          Update: {
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'SET erasedAt = :erasedAt, #version = :next',
+            ConditionExpression: '#version = :version',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':erasedAt': tombstone.erasedAt, ':version': version, ':next': Number(version) + 1 },
+          },
+        };
+      });
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: [put, ...stamps] }));
+        return true;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return false;
+        // A summary was written meanwhile: read them again.
+        if (!reasons.some((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict')) throw error;
+      }
     }
+    throw new Error('Erasure could not start: the contact\'s consent summaries kept changing');
   }
 
   /** One worker per run: a lease with an expiry, so a crashed worker's run is picked up later. */

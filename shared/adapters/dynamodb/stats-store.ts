@@ -1,10 +1,11 @@
 import { randomInt } from 'node:crypto';
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StatDimension, StatField, StatIncrement, LastMarketingSend } from '../../domain/reports/consent-stats.ts';
 import { isExpired } from '../../domain/retention/expires-at.ts';
-import { batchWriteAll } from './batch-write-all.ts';
+import { batchGetAll } from './batch-get-items.ts';
+import { claimRefOf, readReceipts, wasSent } from './gate-receipts.ts';
 import { queryAll } from './query-all.ts';
-import { expiryIndexAttributes, keys, STATS_SHARDS } from './table-keys.ts';
+import { expiryIndexAttributes, keys, marketingSendPartition, STATS_SHARDS } from './table-keys.ts';
 
 /** One counter row of a report: the sum over the shards of (dimension, day, value). */
 export interface StatRow {
@@ -15,11 +16,11 @@ export interface StatRow {
   sent: number;
 }
 
-export interface LastMarketingSendItem extends LastMarketingSend {
-  accountId: string;
-  contact: string;
-  expiresAt: number;
-}
+/** The sparse index of allowed marketing messages by (contact, line) and time (see marketingSendIndexAttributes). */
+export const MARKETING_SEND_INDEX = 'byMarketingSend';
+/** Index entries read per page while looking for the newest message that was really sent. */
+const MARKETING_SEND_PAGE = 10;
+const MARKETING_SEND_MAX_PAGES = 5;
 
 /**
  * The Update of one counter (for UpdateItem or inside a TransactWriteItems): ADD on a random shard,
@@ -46,7 +47,7 @@ export function statCounterUpdate(tableName: string, accountId: string, incremen
 
 const FIELDS: readonly StatField[] = ['optOuts', 'optIns', 'sent'];
 
-/** Report counters and the last-marketing-send pointers; every read is a Query or GetItem by key. */
+/** Report counters and the marketing sends opt-outs are attributed to; every read is a Query or a read by key. */
 export class StatsStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -82,39 +83,38 @@ export class StatsStore {
     await this.db.send(new UpdateCommand(statCounterUpdate(this.tableName, accountId, increment, expiresAt)));
   }
 
-  async getLastMarketingSend(accountId: string, contact: string, lineId: string, nowMs: number): Promise<LastMarketingSend | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.lastMarketingSend(accountId, contact, lineId) }));
-    if (!Item || isExpired(Item.expiresAt as number | undefined, nowMs)) return undefined;
-    return {
-      lineId,
-      sentAt: String(Item.sentAt),
-      ...(typeof Item.campaignId === 'string' ? { campaignId: Item.campaignId } : {}),
-    };
-  }
-
-  /** Overwrites the pointers in batches of 25 (BatchWriteItem); returns the number of calls made. */
-  async putLastMarketingSends(pointers: readonly LastMarketingSendItem[]): Promise<number> {
-    return batchWriteAll(
-      this.db,
-      this.tableName,
-      pointers.map((pointer) => {
-        const key = keys.lastMarketingSend(pointer.accountId, pointer.contact, pointer.lineId);
-        return {
-          PutRequest: {
-            Item: {
-              ...key,
-              type: 'lastMarketingSend',
-              accountId: pointer.accountId,
-              contact: pointer.contact,
-              lineId: pointer.lineId,
-              sentAt: pointer.sentAt,
-              ...(pointer.campaignId ? { campaignId: pointer.campaignId } : {}),
-              expiresAt: pointer.expiresAt,
-              ...expiryIndexAttributes(pointer.expiresAt, key.pk, key.sk),
-            },
-          },
-        };
-      }),
-    );
+  /**
+   * The newest marketing message the gate allowed to the contact on the line between `from` and
+   * `to` (ISO) and put on the dispatch queue: the history items of the byMarketingSend index,
+   * newest first, each checked against its receipt (a claim whose send failed does not count).
+   */
+  async lastMarketingSend(accountId: string, contact: string, lineId: string, window: { from: string; to: string; nowMs: number }): Promise<LastMarketingSend | undefined> {
+    let startKey: Record<string, unknown> | undefined;
+    for (let page = 0; page < MARKETING_SEND_MAX_PAGES; page += 1) {
+      const found = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: MARKETING_SEND_INDEX,
+          KeyConditionExpression: 'gsi4pk = :pk AND gsi4sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': marketingSendPartition(accountId, contact, lineId), ':from': window.from, ':to': window.to },
+          ScanIndexForward: false,
+          Limit: MARKETING_SEND_PAGE,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      const entries = (found.Items ?? []).map((entry) => ({ pk: String(entry.pk), sk: String(entry.sk) }));
+      const history = new Map((await batchGetAll(this.db, this.tableName, entries)).map((item) => [`${String(item.pk)}|${String(item.sk)}`, item]));
+      const live = entries.flatMap((entry) => {
+        const item = history.get(`${entry.pk}|${entry.sk}`);
+        return item && !isExpired(item.expiresAt as number | undefined, window.nowMs) ? [item] : [];
+      });
+      const { receipts, failed } = await readReceipts(this.db, this.tableName, live.flatMap((item) => claimRefOf(item)?.receiptId ?? []), window.nowMs);
+      if (failed.size > 0) throw new Error(`Gate receipts could not be read (${failed.size})`);
+      const sent = live.find((item) => wasSent(item, receipts));
+      if (sent) return { lineId, sentAt: String(sent.decidedAt), ...(typeof sent.campaignId === 'string' ? { campaignId: sent.campaignId } : {}) };
+      startKey = found.LastEvaluatedKey;
+      if (!startKey) return undefined;
+    }
+    return undefined;
   }
 }

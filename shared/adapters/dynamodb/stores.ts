@@ -25,7 +25,7 @@ export function createStores(db: DynamoDBDocumentClient, tableName: string, secr
     accountStore: new AccountStore(db, tableName),
     lineStore: new LineStore(db, tableName, secrets),
     ruleStore: new RuleStore(db, tableName),
-    consentStore: new ConsentStore(db, tableName),
+    consentStore: new ConsentStore(db, tableName, secrets),
     unsubscribeKeyStore: new UnsubscribeKeyStore(db, tableName, secrets),
     statsStore: new StatsStore(db, tableName),
   };

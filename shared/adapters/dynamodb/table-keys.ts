@@ -29,7 +29,9 @@ import { scopeLabel } from '../../domain/reports/consent-stats.ts';
  * | form token key  | A#{account}                 | SECRET#FORMS                     |
  * | rate counter    | A#{account}#RL#{kind}#{hash}| W#{window start, epoch s}        |
  * | stats counter   | A#{account}#STATS#{dim}#{n} | {yyyy-mm-dd}#{value}             |
- * | last marketing  | A#{account}#C#{contact}     | LASTMKT#{lineId}                 |
+ * | consent summary | A#{account}#C#{contact}     | SUMMARY#{channel}                |
+ * | gate receipt    | GATE#RECEIPT#{receiptId}    | RECEIPT                          |
+ * | migration state | MIGRATION                   | {name}                           |
  *
  * Consent state items also carry the byLine index attributes (byLineIndexAttributes): the snapshot
  * report reads a line's records from the index, spread over BY_LINE_SHARDS partitions.
@@ -43,6 +45,13 @@ import { scopeLabel } from '../../domain/reports/consent-stats.ts';
  *   partition, attributes `reason` ('complaint' | 'hard_bounce'), `occurredAt`, `eventId`,
  *   `evidence`, `expiresAt`: it blocks every email, whatever the category. A complaint also writes an
  *   opt-out on `CONSENT#email#*` (source `provider`).
+ * - The consent summary `SUMMARY#{channel}` copies, for the outbound gate, every record of the
+ *   channel, the suppression and the erasure time into one item (see ConsentSummaryStore): written
+ *   in the same transaction as each record or suppression it copies.
+ * - An outbound message's history item `MSG#OUT#{messageId}` is the gate's claim; the gate receipt
+ *   (random id, no personal data) lists the claims of one invocation that reached their queue.
+ *   Allowed marketing messages also carry the byMarketingSend index attributes
+ *   (marketingSendIndexAttributes): an opt-out is attributed to the newest one on its line.
  * | contact profile | A#{account}#C#{contact}     | PROFILE                          |
  * | erasure key     | A#{account}                 | SECRET#ERASURE                   |
  * | tombstone       | A#{account}#ERASED#{hmac}   | TOMBSTONE                        |
@@ -117,10 +126,15 @@ export const keys = {
     pk: keys.statsPartition(accountId, dimension, shard),
     sk: `${day}#${value}`,
   }),
-  lastMarketingSend: (accountId: string, contact: string, lineId: string) => ({
+  /** The gate's one-item copy of a contact's consent on a channel (records, suppression, erasure). */
+  consentSummary: (accountId: string, contact: string, channel: Channel) => ({
     pk: keys.contactPartition(accountId, contact),
-    sk: `LASTMKT#${lineId}`,
+    sk: `SUMMARY#${channel}`,
   }),
+  /** Which claims of one gate invocation reached their queue: no account, no contact, only claim numbers. */
+  gateReceipt: (receiptId: string) => ({ pk: `GATE#RECEIPT#${receiptId}`, sk: 'RECEIPT' }),
+  /** A one-time data migration's state (e.g. consent summaries backfilled). */
+  migration: (name: string) => ({ pk: 'MIGRATION', sk: name }),
 } as const;
 
 /** Partitions per line in the byLine index, so a line with millions of contacts is not one hot partition. */
@@ -212,6 +226,20 @@ export function contactIndexAttributes(accountId: string, contact: string): { gs
   return { gsi3pk: contactIndexPartition(accountId, keyHash(contact) % CONTACT_INDEX_SHARDS), gsi3sk: contact };
 }
 
+/** byMarketingSend partition of (contact, line): the allowed marketing messages of that line, by time. */
+export function marketingSendPartition(accountId: string, contact: string, lineId: string): string {
+  return `A#${accountId}#C#${contact}#MKT#${lineId}`;
+}
+
+/**
+ * byMarketingSend index attributes of an allowed marketing message's history item: gsi4pk = the
+ * (contact, line) partition, gsi4sk = when the gate allowed it. Sparse: other history items lack
+ * them. An opt-out reads the newest entry of its line within the attribution window.
+ */
+export function marketingSendIndexAttributes(accountId: string, contact: string, lineId: string, sentAt: string): { gsi4pk: string; gsi4sk: string } {
+  return { gsi4pk: marketingSendPartition(accountId, contact, lineId), gsi4sk: sentAt };
+}
+
 export const SK_PREFIX = {
   line: 'LINE#',
   rule: 'RULE#',
@@ -220,7 +248,7 @@ export const SK_PREFIX = {
   inbound: 'INBOUND#',
   message: 'MSG#',
   form: 'FORM#',
-  lastMarketingSend: 'LASTMKT#',
+  summary: 'SUMMARY#',
   suppression: 'SUPPRESSION#',
   unsubscribeKey: 'SECRET#UNSUBSCRIBE#',
   openRetentionJob: 'RETENTION#',

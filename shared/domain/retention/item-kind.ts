@@ -1,7 +1,7 @@
 import type { RetentionClass } from './retention-policy.ts';
 
 /** What an item of a contact's partition is, from its sort key; receipts and sweep reports count by kind. */
-export const ITEM_KINDS = ['profile', 'consent', 'event', 'inbound', 'message', 'suppression', 'other'] as const;
+export const ITEM_KINDS = ['profile', 'consent', 'event', 'inbound', 'message', 'suppression', 'summary', 'other'] as const;
 export type ItemKind = (typeof ITEM_KINDS)[number];
 
 const PREFIXES: readonly (readonly [string, ItemKind])[] = [
@@ -10,6 +10,8 @@ const PREFIXES: readonly (readonly [string, ItemKind])[] = [
   ['INBOUND#', 'inbound'],
   ['MSG#', 'message'],
   ['SUPPRESSION#', 'suppression'],
+  // The consent summary: the outbound gate's one-item copy of a channel's records and suppression.
+  ['SUMMARY#', 'summary'],
 ];
 
 export function itemKindOf(sk: string): ItemKind {
@@ -24,7 +26,7 @@ export function retentionClassOf(kind: ItemKind): RetentionClass {
 /**
  * Items written once and never rewritten with a later expiry (audit events, idempotency markers,
  * message history entries) can be deleted in bulk without a condition. Items that a new write
- * renews in place (consent state, profile, suppressions) are deleted only if still expired, so a
+ * renews in place (consent state, profile, suppressions, summaries) are deleted only if still expired, so a
  * sweep never removes a fresh STOP that landed between its read and its delete.
  */
 export function isWriteOnce(kind: ItemKind): boolean {

@@ -2,7 +2,7 @@ import {
   ProvisionedThroughputExceededException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -12,10 +12,11 @@ import { StatsStore } from '../../../shared/adapters/dynamodb/stats-store.ts';
 import type { ConsentChangedDetail } from '../../../shared/domain/consent/consent-changed-event.ts';
 import { recordConsentChange, ConsentWriteContentionError } from '../../../shared/use-cases/record-consent-change.ts';
 import type { ConsentChange } from '../../../shared/domain/consent/consent-record.ts';
+import { testSecretBox } from '../../support/secret-box.ts';
 
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
 const dynamo = mockClient(documentClient);
-const store = new ConsentStore(documentClient, 'optgate-test');
+const store = new ConsentStore(documentClient, 'optgate-test', testSecretBox());
 
 const change: ConsentChange = {
   contact: '+12025550143',
@@ -53,6 +54,9 @@ describe('consent writes when DynamoDB misbehaves', () => {
   beforeEach(() => {
     dynamo.reset();
     dynamo.on(GetCommand).resolves({});
+    // No consent summary, no erasure key, no earlier marketing send: the first write of this contact.
+    dynamo.on(BatchGetCommand).resolves({ Responses: {} });
+    dynamo.on(QueryCommand).resolves({ Items: [] });
     published.length = 0;
   });
 
@@ -84,7 +88,7 @@ describe('consent writes when DynamoDB misbehaves', () => {
     const result = await recordConsentChange(failing, input);
     expect(result).toMatchObject({ duplicate: false });
     // Logged with the event id, from which the change can be replayed; the contact masked.
-    expect(logged).toHaveBeenCalledWith('ConsentChanged event not published', expect.objectContaining({ eventId: result.duplicate ? '' : result.event.eventId, contact: '+12***43' }));
+    expect(logged).toHaveBeenCalledWith('ConsentChanged events not published', expect.objectContaining({ eventIds: [result.duplicate ? '' : result.event.eventId], contact: '+12***43' }));
     logged.mockRestore();
   });
 
@@ -96,6 +100,26 @@ describe('consent writes when DynamoDB misbehaves', () => {
     const result = await recordConsentChange(deps, input);
     expect(result.duplicate).toBe(false);
     expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(2);
+  });
+
+  it('reads the consent summary again when only the summary moved (another scope of the channel was written), without a new audit event', async () => {
+    const summaryKey = { pk: 'A#acc_1#C#+12025550143', sk: 'SUMMARY#sms' };
+    dynamo
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: {} })
+      .resolves({ Responses: { 'optgate-test': [{ ...summaryKey, version: 4, records: { '*': { status: 'opted_in', occurredAt: '2026-11-01T00:00:00.000Z', eventId: '01JALL', expiresAt: 4_000_000_000, activityAt: '2026-11-01T00:00:00.000Z' } } }] } });
+    dynamo
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled(['None', 'None', 'None', 'None', 'None', 'None', 'None', 'ConditionalCheckFailed']))
+      .resolves({});
+    const result = await recordConsentChange(deps, input);
+    expect(result.duplicate).toBe(false);
+    const [first, second] = dynamo.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems ?? []);
+    expect(first?.at(-1)?.Put).toMatchObject({ Item: summaryKey, ConditionExpression: 'attribute_not_exists(pk)' });
+    // The second attempt keeps the channel-wide entry another writer added and is conditional on its version.
+    expect(second?.at(-1)?.Put).toMatchObject({ Item: { ...summaryKey, version: 5, records: { '*': { status: 'opted_in' }, line_1: { status: 'opted_out' } } }, ExpressionAttributeValues: { ':summaryVersion': 4 } });
+    // Same audit event: the consent change was decided once.
+    expect(second?.find((item) => item.Put?.Item?.type === 'event')?.Put?.Item).toEqual(first?.find((item) => item.Put?.Item?.type === 'event')?.Put?.Item);
   });
 
   it('gives up with a contention error after repeated conflicts instead of looping forever', async () => {
@@ -110,7 +134,7 @@ describe('consent writes when DynamoDB misbehaves', () => {
     // One transaction carried the marker, event, state and the contact's new profile: a failure leaves none of them.
     const [call] = dynamo.commandCalls(TransactWriteCommand);
     const transactItems = call?.args[0].input.TransactItems ?? [];
-    expect(transactItems.filter((item) => item.Put).map((item) => item.Put?.Item?.type)).toEqual(['inbound', 'event', 'consent', 'profile']);
+    expect(transactItems.filter((item) => item.Put).map((item) => item.Put?.Item?.type)).toEqual(['inbound', 'event', 'consent', 'profile', 'consentSummary']);
     // …and the report counters in the same transaction (day, line, reason), so they cannot drift.
     expect(transactItems.filter((item) => item.Update).map((item) => String(item.Update?.Key?.pk).replace(/#\d$/, ''))).toEqual([
       'A#acc_1#STATS#day',

@@ -1,56 +1,28 @@
 import { ConditionalCheckFailedException, DynamoDBClient, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoRateLimiter } from '../../../shared/adapters/dynamodb/rate-limiter.ts';
-import { StatsStore } from '../../../shared/adapters/dynamodb/stats-store.ts';
-import { recordMarketingSend } from '../../../shared/use-cases/record-marketing-send.ts';
+import { campaignSentCounters } from '../../../shared/domain/reports/campaign-sends.ts';
 
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
 const dynamo = mockClient(documentClient);
-const statsStore = new StatsStore(documentClient, 'optgate-test');
 
-describe('recordMarketingSend (what the gate calls for allowed marketing messages)', () => {
-  beforeEach(() => {
-    dynamo.reset();
-    dynamo.on(UpdateCommand).resolves({});
-    dynamo.on(BatchWriteCommand).resolves({});
-  });
-
-  it('adds one counter update per campaign and day, and writes pointers 25 per batch, newest send per contact and line', async () => {
+describe('campaignSentCounters (what the gate adds to its receipt transaction)', () => {
+  it('makes one increment per account, campaign and day, and counts messages without a campaign nowhere', () => {
     const sends = Array.from({ length: 60 }, (_, index) => ({
-      accountId: 'acc_1',
-      contact: `+1202555${String(index % 55).padStart(4, '0')}`,
-      lineId: 'line_1',
-      campaignId: index < 40 ? 'spring' : 'summer',
-      sentAt: index < 50 ? '2026-11-24T10:00:00.000Z' : '2026-11-25T10:00:00.000Z',
+      accountId: index < 55 ? 'acc_1' : 'acc_2',
+      ...(index % 20 === 19 ? {} : { campaignId: index < 40 ? 'spring' : 'summer' }),
+      sentAt: index < 50 ? '2026-11-24T10:00:00.000Z' : '2026-11-25T00:30:00.000Z',
+      retentionMonths: index < 55 ? 13 : 1,
     }));
-    const result = await recordMarketingSend({ statsStore }, sends);
-    expect(result).toEqual({ counterUpdates: 3, pointerBatches: 3 });
-    const counters = dynamo.commandCalls(UpdateCommand).map((call) => {
-      const input = call.args[0].input;
-      return [String(input.Key?.pk).replace(/#\d$/, ''), input.Key?.sk, input.ExpressionAttributeNames?.['#field'], input.ExpressionAttributeValues?.[':amount']];
-    });
-    expect(counters).toEqual([
-      ['A#acc_1#STATS#campaign', '2026-11-24#spring', 'sent', 40],
-      ['A#acc_1#STATS#campaign', '2026-11-24#summer', 'sent', 10],
-      ['A#acc_1#STATS#campaign', '2026-11-25#summer', 'sent', 10],
+    expect(campaignSentCounters(sends)).toEqual([
+      { accountId: 'acc_1', increment: { dimension: 'campaign', day: '2026-11-24', value: 'spring', field: 'sent', amount: 38 }, expiresAt: Date.parse('2027-12-24T00:00:00.000Z') / 1000 },
+      { accountId: 'acc_1', increment: { dimension: 'campaign', day: '2026-11-24', value: 'summer', field: 'sent', amount: 10 }, expiresAt: Date.parse('2027-12-24T00:00:00.000Z') / 1000 },
+      { accountId: 'acc_1', increment: { dimension: 'campaign', day: '2026-11-25', value: 'summer', field: 'sent', amount: 5 }, expiresAt: Date.parse('2027-12-25T00:00:00.000Z') / 1000 },
+      { accountId: 'acc_2', increment: { dimension: 'campaign', day: '2026-11-25', value: 'summer', field: 'sent', amount: 4 }, expiresAt: Date.parse('2026-12-25T00:00:00.000Z') / 1000 },
     ]);
-    const pointers = dynamo.commandCalls(BatchWriteCommand).flatMap((call) => call.args[0].input.RequestItems?.['optgate-test'] ?? []);
-    expect(pointers).toHaveLength(55);
-    const repeated = pointers.find((request) => request.PutRequest?.Item?.contact === '+12025550000')?.PutRequest?.Item;
-    expect(repeated).toMatchObject({ sk: 'LASTMKT#line_1', campaignId: 'summer', sentAt: '2026-11-25T10:00:00.000Z', expiresAt: Date.parse('2026-12-02T10:00:00.000Z') / 1000 });
-    expect(repeated?.gsi2pk).toMatch(/^EXP#2026-12-02#\d$/);
-  });
-
-  it('retries what BatchWriteItem leaves unprocessed (throttling)', async () => {
-    dynamo
-      .on(BatchWriteCommand)
-      .resolvesOnce({ UnprocessedItems: { 'optgate-test': [{ PutRequest: { Item: { pk: 'x', sk: 'y' } } }] } })
-      .resolves({});
-    await recordMarketingSend({ statsStore }, { accountId: 'acc_1', contact: '+12025550143', lineId: 'line_1', sentAt: '2026-11-24T10:00:00.000Z' });
-    expect(dynamo.commandCalls(BatchWriteCommand)).toHaveLength(2);
-    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(campaignSentCounters([{ accountId: 'acc_1', sentAt: '2026-11-24T10:00:00.000Z', retentionMonths: 13 }])).toEqual([]);
   });
 });
 

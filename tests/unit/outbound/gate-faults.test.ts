@@ -3,13 +3,14 @@ import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand, type Bat
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { CONSENT_SUMMARIES_FLAG, summaryItem } from '../../../shared/adapters/dynamodb/consent-summary-store.ts';
 import { OutboundStore } from '../../../shared/adapters/dynamodb/outbound-store.ts';
 import { keys } from '../../../shared/adapters/dynamodb/table-keys.ts';
 import { defaultAccountSettings } from '../../../shared/domain/accounts/account-settings.ts';
 import { ServiceUnavailableError } from '../../../shared/domain/errors.ts';
+import { contactErasureHash } from '../../../shared/domain/retention/erasure-hash.ts';
 import { checkConsent } from '../../../shared/use-cases/check-consent.ts';
 import { gateOutboundBatch, type GateDeps, type GateRecord } from '../../../shared/use-cases/gate-outbound-batch.ts';
-import type { MarketingSend } from '../../../shared/use-cases/record-marketing-send.ts';
 import { SEALING_CONTEXT } from '../../../shared/security/secret-box.ts';
 import { testSecretBox } from '../../support/secret-box.ts';
 
@@ -18,8 +19,9 @@ const secrets = testSecretBox();
 /**
  * The gate against injected DynamoDB and SQS faults. The table is a small in-memory model behind
  * aws-sdk-client-mock (BatchGetItem with UnprocessedKeys, conditional TransactWriteItems with
- * cancellation reasons), so a fault can hit exactly one call and the test can check what was
- * dispatched, suppressed, retried and written, over several deliveries.
+ * cancellation reasons and the old item, as DynamoDB returns them), so a fault can hit exactly one
+ * call and the test can check what was dispatched, suppressed, retried and written, over several
+ * deliveries.
  */
 const TABLE = 'optgate-test';
 const LINE = '+12025550100';
@@ -32,23 +34,50 @@ const sqs = mockClient(sqsClient);
 type Item = Record<string, unknown>;
 let table: Map<string, Item>;
 let sent: { queue: string; body: string }[];
+let requestedKeys: string[];
 let faults: {
   batchGet?: (input: BatchGetCommandInput, call: number) => Error | 'unprocessed-all' | ((key: { pk: string; sk: string }) => boolean) | undefined;
   transact?: (input: TransactWriteCommandInput, call: number) => Error | undefined;
   send?: (input: SendMessageBatchCommandInput, call: number) => Error | Set<string> | undefined;
-  marketingSends?: Error;
 };
-let marketingSends: MarketingSend[];
 let clock: number;
 const log = { lines: [] as string[], info: () => undefined, warn: (m: string) => log.lines.push(m), error: (m: string) => log.lines.push(m) };
 
 const id = (key: Record<string, unknown>) => `${String(key.pk)}|${String(key.sk)}`;
 const throttled = () => new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} });
 const timeout = () => Object.assign(new Error('Connection timed out after 3000 ms'), { name: 'TimeoutError' });
+const EVENT_AT = '2026-01-01T00:00:00.000Z';
+const FAR = Date.parse('2027-01-01T00:00:00.000Z') / 1000;
 
-function seedConsent(contact: string, status: 'opted_in' | 'opted_out') {
+/** A contact's SMS consent as the consent store keeps it: the channel record and its summary. */
+function seedConsent(contact: string, status: 'opted_in' | 'opted_out', extra: { erasedAt?: string } = {}) {
   const key = keys.consent(ACCOUNT, contact, 'sms', '*');
-  table.set(id(key), { ...key, contact, channel: 'sms', scope: '*', status, occurredAt: '2026-01-01T00:00:00.000Z', eventId: 'E1' });
+  table.set(id(key), { ...key, contact, channel: 'sms', scope: '*', status, occurredAt: EVENT_AT, eventId: 'E1', expiresAt: FAR });
+  const summary = summaryItem(ACCOUNT, contact, 'sms', { records: { '*': { status, occurredAt: EVENT_AT, eventId: 'E1', expiresAt: FAR, activityAt: EVENT_AT } }, ...extra }, 1);
+  table.set(id(summary), summary);
+}
+
+/** An old item in the AttributeValue form DynamoDB returns with ReturnValuesOnConditionCheckFailure. */
+function attributeValues(item: Item): Item {
+  return Object.fromEntries(
+    Object.entries(item).flatMap(([name, value]): [string, unknown][] => (typeof value === 'string' ? [[name, { S: value }]] : typeof value === 'number' ? [[name, { N: String(value) }]] : [])),
+  );
+}
+
+/** The conditions the gate writes with, evaluated against the model table. */
+function conditionHolds(condition: string | undefined, old: Item | undefined, values: Record<string, unknown>): boolean {
+  switch (condition) {
+    case undefined:
+      return true;
+    case 'attribute_not_exists(pk)':
+      return !old;
+    case 'attribute_not_exists(pk) OR expiresAt <= :nowSeconds OR outcome = :deferred':
+      return !old || Number(old.expiresAt) <= Number(values[':nowSeconds']) || old.outcome === 'deferred';
+    case 'claimToken = :previous':
+      return old?.claimToken === values[':previous'];
+    default:
+      throw new Error(`The model does not know the condition ${condition}`);
+  }
 }
 
 function installFakes() {
@@ -56,6 +85,7 @@ function installFakes() {
   dynamo.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
     batchGets += 1;
     const requested = (input.RequestItems?.[TABLE]?.Keys ?? []) as { pk: string; sk: string }[];
+    requestedKeys.push(...requested.map(id));
     const fault = faults.batchGet?.(input, batchGets);
     if (fault instanceof Error) throw fault;
     const unprocessed = requested.filter((key) => fault === 'unprocessed-all' || (typeof fault === 'function' && fault(key)));
@@ -74,16 +104,11 @@ function installFakes() {
     const reasons = items.map((entry) => {
       if (entry.Put) {
         const old = table.get(id(entry.Put.Item as Item));
-        const values = entry.Put.ExpressionAttributeValues ?? {};
-        const ok =
-          !old ||
-          (old.state === 'done' && old.outcome === 'deferred') ||
-          (old.state === 'claimed' && Number(old.leaseUntil) < Number(values[':nowMs']));
-        return ok ? { Code: 'None' } : { Code: 'ConditionalCheckFailed', Item: { state: { S: String(old.state) }, outcome: { S: String(old.outcome) } } };
+        return conditionHolds(entry.Put.ConditionExpression, old, entry.Put.ExpressionAttributeValues ?? {})
+          ? { Code: 'None' }
+          : { Code: 'ConditionalCheckFailed', ...(old ? { Item: attributeValues(old) } : {}) };
       }
-      const update = entry.Update;
-      const old = update ? table.get(id(update.Key as Item)) : undefined;
-      return old && old.claimToken === update?.ExpressionAttributeValues?.[':token'] ? { Code: 'None' } : { Code: 'ConditionalCheckFailed' };
+      return { Code: entry.Update && !entry.Update.ConditionExpression ? 'None' : 'ValidationError' };
     });
     if (reasons.some((reason) => reason.Code !== 'None')) {
       throw new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: reasons as never });
@@ -91,10 +116,11 @@ function installFakes() {
     for (const entry of items) {
       if (entry.Put) table.set(id(entry.Put.Item as Item), { ...(entry.Put.Item as Item) });
       else if (entry.Update) {
+        // Counters: ADD #field :amount.
         const key = id(entry.Update.Key as Item);
-        const old = table.get(key) as Item;
-        if (entry.Update.UpdateExpression?.startsWith('SET #state')) table.set(key, { ...old, state: 'done', leaseUntil: undefined });
-        else table.set(key, { ...old, leaseUntil: 0 });
+        const field = String(entry.Update.ExpressionAttributeNames?.['#field']);
+        const old = table.get(key) ?? { ...(entry.Update.Key as Item) };
+        table.set(key, { ...old, [field]: Number(old[field] ?? 0) + Number(entry.Update.ExpressionAttributeValues?.[':amount']) });
       }
     }
     return {};
@@ -116,6 +142,7 @@ function installFakes() {
 
 const noSleep = () => Promise.resolve();
 let store: OutboundStore;
+let receiptIds: string[];
 function deps(): GateDeps {
   return {
     store,
@@ -123,36 +150,38 @@ function deps(): GateDeps {
     queues: { outbound: 'q-outbound', dispatch: 'q-dispatch', suppressed: 'q-suppressed', dlq: 'q-dlq' },
     now: () => new Date(clock),
     leaseMs: 60_000,
-    newToken: (() => {
-      let n = 0;
-      return () => `token-${clock}-${(n += 1)}`;
-    })(),
+    newToken: () => {
+      receiptIds.push(`receipt-${receiptIds.length + 1}`);
+      return receiptIds.at(-1) as string;
+    },
     log,
     sendOptions: { sleep: noSleep },
-    marketingSends: async (sends) => {
-      if (faults.marketingSends) throw faults.marketingSends;
-      marketingSends.push(...sends);
-    },
   };
 }
 
-function record(messageId: string, to: string, category: 'marketing' | 'transactional' = 'marketing'): GateRecord {
-  return { messageId: `sqs-${messageId}`, body: JSON.stringify({ messageId, channel: 'sms', from: LINE, to, category }) };
+function record(messageId: string, to: string, category: 'marketing' | 'transactional' = 'marketing', campaignId?: string): GateRecord {
+  return { messageId: `sqs-${messageId}`, body: JSON.stringify({ messageId, channel: 'sms', from: LINE, to, category, ...(campaignId ? { campaignId } : {}) }) };
 }
 const dispatchedIds = () => sent.filter((message) => message.queue === 'q-dispatch').map((message) => (JSON.parse(message.body) as { decision: { messageId: string } }).decision.messageId);
 const suppressedIds = () => sent.filter((message) => message.queue === 'q-suppressed').map((message) => (JSON.parse(message.body) as { decision: { messageId: string } }).decision.messageId);
 const failedIds = (result: { batchItemFailures: { itemIdentifier: string }[] }) => result.batchItemFailures.map((failure) => failure.itemIdentifier).sort();
+const receipt = (receiptId: string) => table.get(id(keys.gateReceipt(receiptId)));
+const history = (contact: string, messageId: string) => table.get(id(keys.outboundMessage(ACCOUNT, contact, messageId)));
+const sentCounter = (campaignId: string) =>
+  [...table.values()].filter((item) => String(item.pk).startsWith(`A#${ACCOUNT}#STATS#campaign#`) && String(item.sk).endsWith(`#${campaignId}`)).reduce((sum, item) => sum + Number(item.sent ?? 0), 0);
 
 const A = '+12025550101';
 const B = '+12025550102';
 const C = '+12025550103';
+const D = '+12025550104';
 
 beforeEach(() => {
   dynamo.reset();
   sqs.reset();
   table = new Map();
   sent = [];
-  marketingSends = [];
+  requestedKeys = [];
+  receiptIds = [];
   faults = {};
   log.lines = [];
   clock = Date.parse('2026-11-24T12:00:00.000Z');
@@ -160,6 +189,8 @@ beforeEach(() => {
   table.set(id(route), { ...route, accountId: ACCOUNT, lineId: 'line_1', channel: 'sms', address: LINE });
   const settings = keys.settings(ACCOUNT);
   table.set(id(settings), { ...settings, settings: defaultAccountSettings() });
+  const account = keys.account(ACCOUNT);
+  table.set(id(account), { ...account, accountId: ACCOUNT, [CONSENT_SUMMARIES_FLAG]: true });
   seedConsent(A, 'opted_in');
   seedConsent(B, 'opted_in');
   seedConsent(C, 'opted_out');
@@ -168,12 +199,40 @@ beforeEach(() => {
 });
 
 describe('gate under DynamoDB faults', () => {
-  it('without faults: dispatches, suppresses and records every decision (the baseline the faults are compared with)', async () => {
+  it('without faults: dispatches, suppresses and records every decision and one receipt (the baseline the faults are compared with)', async () => {
     const result = await gateOutboundBatch(deps(), [record('m1', A), record('m2', B), record('m3', C)]);
     expect(result.batchItemFailures).toEqual([]);
     expect(dispatchedIds().sort()).toEqual(['m1', 'm2']);
     expect(suppressedIds()).toEqual(['m3']);
-    expect(table.get(id(keys.outboundMessage(ACCOUNT, A, 'm1')))).toMatchObject({ state: 'done', outcome: 'allowed' });
+    expect(history(A, 'm1')).toMatchObject({ outcome: 'allowed', receiptId: 'receipt-1', claimIndex: 0 });
+    expect(receipt('receipt-1')?.sent).toEqual(new Set([0, 1, 2]));
+    expect(receipt('receipt-1')).not.toHaveProperty('released');
+    // One key per message: the consent summary (no record, suppression or tombstone key).
+    const consentKeys = requestedKeys.filter((key) => key.includes('#C#'));
+    expect(consentKeys.sort()).toEqual([A, B, C].map((contact) => id(keys.consentSummary(ACCOUNT, contact, 'sms'))).sort());
+  });
+
+  it('reads the records instead for an account with data from before consent summaries (not migrated yet)', async () => {
+    table.set(id(keys.account(ACCOUNT)), { ...keys.account(ACCOUNT), accountId: ACCOUNT });
+    const result = await gateOutboundBatch(deps(), [record('m1', A), record('m3', C)]);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(dispatchedIds()).toEqual(['m1']);
+    expect(suppressedIds()).toEqual(['m3']);
+    expect(requestedKeys).toContain(id(keys.consent(ACCOUNT, A, 'sms', 'line_1')));
+    expect(requestedKeys.some((key) => key.includes('SUMMARY#'))).toBe(false);
+  });
+
+  it('remembers that an email address of a domain line is no line of its own (one route read per cache period, not per batch)', async () => {
+    const route = keys.route('email', 'news.example.com');
+    table.set(id(route), { ...route, accountId: ACCOUNT, lineId: 'line_mail', channel: 'email', address: 'news.example.com' });
+    const mail = (messageId: string): GateRecord => ({
+      messageId: `sqs-${messageId}`,
+      body: JSON.stringify({ messageId, channel: 'email', from: 'offers@news.example.com', to: 'jane@example.org', category: 'transactional' }),
+    });
+    await gateOutboundBatch(deps(), [mail('e1')]);
+    await gateOutboundBatch(deps(), [mail('e2')]);
+    expect(dispatchedIds()).toEqual(['e1', 'e2']);
+    expect(requestedKeys.filter((key) => key.startsWith('ROUTE#email#'))).toEqual([id(keys.route('email', 'offers@news.example.com')), id(route)]);
   });
 
   it('throttled consent reads: every affected message is retried, none is sent unchecked', async () => {
@@ -212,14 +271,22 @@ describe('gate under DynamoDB faults', () => {
     expect(dispatchedIds()).toEqual(['m1']);
   });
 
-  it('a failed tombstone read (second round) fails closed the marketing it could block, and only that', async () => {
+  it('an erased contact is blocked from its summary alone; the tombstone is read only where no summary exists, and fails closed there', async () => {
+    const erasureKey = Buffer.alloc(32, 1);
     const erasure = keys.erasureKey(ACCOUNT);
-    table.set(id(erasure), { ...erasure, key: await secrets.seal(Buffer.alloc(32, 1).toString('base64'), SEALING_CONTEXT.erasureKey(ACCOUNT)) });
+    table.set(id(erasure), { ...erasure, key: await secrets.seal(erasureKey.toString('base64'), SEALING_CONTEXT.erasureKey(ACCOUNT)) });
+    // The channel's default lets marketing through to D, who has no summary: only a tombstone could stop it.
+    const settings = defaultAccountSettings();
+    settings.channels.sms.defaultStatus = 'opted_in';
+    table.set(id(keys.settings(ACCOUNT)), { ...keys.settings(ACCOUNT), settings });
+    seedConsent(A, 'opted_in', { erasedAt: '2026-06-01T00:00:00.000Z' });
     faults.batchGet = (input) => ((input.RequestItems?.[TABLE]?.Keys ?? []).some((key) => String(key.pk).includes('#ERASED#')) ? throttled() : undefined);
-    const result = await gateOutboundBatch(deps(), [record('m1', A), record('m2', B, 'transactional'), record('m3', C)]);
-    expect(failedIds(result)).toEqual(['sqs-m1']);
-    expect(dispatchedIds()).toEqual(['m2']);
-    expect(suppressedIds()).toEqual(['m3']);
+    const result = await gateOutboundBatch(deps(), [record('m1', A), record('m2', D), record('m3', D, 'transactional'), record('m4', C)]);
+    expect(failedIds(result)).toEqual(['sqs-m2']);
+    expect(dispatchedIds()).toEqual(['m3']);
+    expect(suppressedIds().sort()).toEqual(['m1', 'm4']);
+    expect(JSON.parse(sent.find((message) => message.body.includes('"m1"'))?.body ?? '{}')).toMatchObject({ decision: { reason: 'erased', basis: { erasure: { erasedAt: '2026-06-01T00:00:00.000Z' } } } });
+    expect(requestedKeys.filter((key) => key.includes('#ERASED#'))).toEqual([id(keys.tombstone(ACCOUNT, contactErasureHash(erasureKey, D)))]);
   });
 
   it('a throttled claim transaction sends nothing and retries every message', async () => {
@@ -230,9 +297,9 @@ describe('gate under DynamoDB faults', () => {
   });
 
   it('a conflicting transaction is retried for the other items and reports the busy one', async () => {
-    // Another invocation holds a live claim on m2.
+    // Another invocation holds a live claim on m2 (its receipt is not written yet).
     const key = keys.outboundMessage(ACCOUNT, B, 'm2');
-    table.set(id(key), { ...key, state: 'claimed', outcome: 'allowed', claimToken: 'other', leaseUntil: clock + 30_000 });
+    table.set(id(key), { ...key, outcome: 'allowed', receiptId: 'other', claimIndex: 0, claimToken: 'other:0', leaseUntil: clock + 30_000, expiresAt: FAR });
     const result = await gateOutboundBatch(deps(), [record('m1', A), record('m2', B)]);
     expect(failedIds(result)).toEqual(['sqs-m2']);
     expect(dispatchedIds()).toEqual(['m1']);
@@ -240,22 +307,22 @@ describe('gate under DynamoDB faults', () => {
 });
 
 describe('gate under SQS faults and redeliveries: nothing lost, nothing dispatched twice', () => {
-  it('SendMessageBatch partial failure: the failed message is retried and released, the rest never resent', async () => {
-    // The first dispatch request fails entry m0 (the first entry) every time the gate tries it in this invocation.
+  it('SendMessageBatch partial failure: the failed message is retried (its claim given back in the receipt), the rest never resent', async () => {
+    // The dispatch request that carries m1 fails its first entry (m1) every time in this invocation.
     faults.send = (input) => (input.QueueUrl === 'q-dispatch' && input.Entries?.some((entry) => entry.MessageBody?.includes('"m1"')) ? new Set(['m0']) : undefined);
     const first = await gateOutboundBatch(deps(), [record('m1', A), record('m2', B)]);
     expect(failedIds(first)).toEqual(['sqs-m1']);
     expect(dispatchedIds()).toEqual(['m2']);
-    expect(table.get(id(keys.outboundMessage(ACCOUNT, A, 'm1')))).toMatchObject({ state: 'claimed', leaseUntil: 0 });
-    expect(table.get(id(keys.outboundMessage(ACCOUNT, B, 'm2')))).toMatchObject({ state: 'done' });
+    expect(receipt('receipt-1')).toMatchObject({ sent: new Set([1]), released: new Set([0]) });
 
-    // SQS redelivers m1; a duplicate of m2 arrives too.
+    // SQS redelivers m1 at once (its lease is still live, but its claim was given back); a duplicate of m2 arrives too.
     faults = {};
     clock += 1_000;
     const second = await gateOutboundBatch(deps(), [record('m1', A), record('m2', B)]);
     expect(second.batchItemFailures).toEqual([]);
     expect(second.summary).toMatchObject({ dispatched: 1, duplicates: 1 });
     expect(dispatchedIds().sort()).toEqual(['m1', 'm2']);
+    expect(history(A, 'm1')).toMatchObject({ receiptId: 'receipt-2' });
   });
 
   it('a SendMessageBatch that throws leaves every message of it for retry', async () => {
@@ -273,9 +340,9 @@ describe('gate under SQS faults and redeliveries: nothing lost, nothing dispatch
   });
 
   it('a crash between claim and send: the retry waits for the lease, then dispatches once', async () => {
-    // The "crashed" invocation claimed m1 and died before sending.
+    // The "crashed" invocation claimed m1 and died before sending (so it wrote no receipt).
     const key = keys.outboundMessage(ACCOUNT, A, 'm1');
-    table.set(id(key), { ...key, state: 'claimed', outcome: 'allowed', claimToken: 'dead', leaseUntil: clock + 60_000 });
+    table.set(id(key), { ...key, outcome: 'allowed', receiptId: 'dead', claimIndex: 3, claimToken: 'dead:3', leaseUntil: clock + 60_000, expiresAt: FAR });
     const early = await gateOutboundBatch(deps(), [record('m1', A)]);
     expect(failedIds(early)).toEqual(['sqs-m1']);
     expect(sent).toEqual([]);
@@ -285,17 +352,41 @@ describe('gate under SQS faults and redeliveries: nothing lost, nothing dispatch
     expect(dispatchedIds()).toEqual(['m1']);
   });
 
-  it('marking done fails after a successful send: the message is acknowledged (not resent by a retry) and the error logged', async () => {
-    faults.transact = (input) => (input.TransactItems?.[0]?.Update ? throttled() : undefined);
+  it('a redelivery after the send is acknowledged from the receipt, also once the lease is over', async () => {
+    await gateOutboundBatch(deps(), [record('m1', A), record('m3', C)]);
+    for (const delay of [1_000, 3_600_000]) {
+      clock += delay;
+      const again = await gateOutboundBatch(deps(), [record('m1', A), record('m3', C)]);
+      expect(again.batchItemFailures).toEqual([]);
+      expect(again.summary).toMatchObject({ duplicates: 2, dispatched: 0, suppressed: 0 });
+    }
+    expect(dispatchedIds()).toEqual(['m1']);
+    expect(suppressedIds()).toEqual(['m3']);
+  });
+
+  it('a message held back by quiet hours (deferral) is decided again when it comes back, even while its lease runs', async () => {
+    const key = keys.outboundMessage(ACCOUNT, A, 'm1');
+    table.set(id(key), { ...key, outcome: 'deferred', receiptId: 'earlier', claimIndex: 0, claimToken: 'earlier:0', leaseUntil: clock + 30_000, expiresAt: FAR });
     const result = await gateOutboundBatch(deps(), [record('m1', A)]);
     expect(result.batchItemFailures).toEqual([]);
     expect(dispatchedIds()).toEqual(['m1']);
-    expect(log.lines).toContain('Could not mark gated messages done');
-    // A stray duplicate while the lease is live is held back, not sent.
+  });
+
+  it('the receipt cannot be written after the send: the message is acknowledged, the error logged, and a duplicate is held back while the lease runs (then the README’s window)', async () => {
+    faults.transact = (input) => ((input.TransactItems?.[0]?.Put?.Item as Item | undefined)?.type === 'gateReceipt' ? throttled() : undefined);
+    const result = await gateOutboundBatch(deps(), [record('m1', A)]);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(dispatchedIds()).toEqual(['m1']);
+    expect(log.lines).toContain('Could not record the batch receipt');
     faults = {};
     const duplicate = await gateOutboundBatch(deps(), [record('m1', A)]);
     expect(failedIds(duplicate)).toEqual(['sqs-m1']);
     expect(dispatchedIds()).toEqual(['m1']);
+    // Once the lease is over nothing tells a send from a crash before it: the message goes again
+    // (delivery workers drop repeats by decision.messageId).
+    clock += 61_000;
+    await gateOutboundBatch(deps(), [record('m1', A)]);
+    expect(dispatchedIds()).toEqual(['m1', 'm1']);
   });
 
   it('duplicates of one messageId inside a batch are dispatched once', async () => {
@@ -306,29 +397,32 @@ describe('gate under SQS faults and redeliveries: nothing lost, nothing dispatch
   });
 });
 
-describe('gate: marketing sends for opt-out attribution', () => {
-  it('records each dispatched marketing message once (not suppressed, transactional, failed or redelivered ones)', async () => {
-    const campaign = (messageId: string, to: string): GateRecord => ({
-      messageId: `sqs-${messageId}`,
-      body: JSON.stringify({ messageId, channel: 'sms', from: LINE, to, category: 'marketing', campaignId: 'spring' }),
-    });
+describe('gate: campaign sent counters and opt-out attribution', () => {
+  it('counts each dispatched marketing message of a campaign once, in the receipt’s transaction (not suppressed, transactional, failed or redelivered ones)', async () => {
     faults.send = (input) => (input.QueueUrl === 'q-dispatch' ? new Set(['m0']) : undefined);
-    const first = await gateOutboundBatch(deps(), [campaign('m1', A), record('m2', B, 'transactional'), campaign('m3', C), campaign('m4', B)]);
+    const first = await gateOutboundBatch(deps(), [record('m1', A, 'marketing', 'spring'), record('m2', B, 'transactional', 'spring'), record('m3', C, 'marketing', 'spring'), record('m4', B, 'marketing', 'spring')]);
     expect(failedIds(first)).toEqual(['sqs-m1']);
-    expect(marketingSends).toEqual([{ accountId: ACCOUNT, contact: B, lineId: 'line_1', campaignId: 'spring', sentAt: new Date(clock).toISOString(), retentionMonths: 13 }]);
+    expect(sentCounter('spring')).toBe(1);
 
     faults = {};
     clock += 1_000;
-    await gateOutboundBatch(deps(), [campaign('m1', A), campaign('m4', B)]);
-    expect(marketingSends.map((send) => send.contact)).toEqual([B, A]);
+    await gateOutboundBatch(deps(), [record('m1', A, 'marketing', 'spring'), record('m4', B, 'marketing', 'spring')]);
+    expect(sentCounter('spring')).toBe(2);
   });
 
-  it('a failure to record them is logged; the dispatched messages are not retried', async () => {
-    faults.marketingSends = timeout();
-    const result = await gateOutboundBatch(deps(), [record('m1', A)]);
+  it('marks allowed marketing for attribution (byMarketingSend index attributes), nothing else', async () => {
+    await gateOutboundBatch(deps(), [record('m1', A, 'marketing', 'spring'), record('m2', B, 'transactional'), record('m3', C, 'marketing', 'spring')]);
+    expect(history(A, 'm1')).toMatchObject({ gsi4pk: `A#${ACCOUNT}#C#${A}#MKT#line_1`, gsi4sk: new Date(clock).toISOString() });
+    expect(history(B, 'm2')).not.toHaveProperty('gsi4pk');
+    expect(history(C, 'm3')).not.toHaveProperty('gsi4pk');
+  });
+
+  it('a receipt that cannot be written counts nothing; the dispatched messages are not retried', async () => {
+    faults.transact = (input) => ((input.TransactItems?.[0]?.Put?.Item as Item | undefined)?.type === 'gateReceipt' ? timeout() : undefined);
+    const result = await gateOutboundBatch(deps(), [record('m1', A, 'marketing', 'spring')]);
     expect(result.batchItemFailures).toEqual([]);
     expect(dispatchedIds()).toEqual(['m1']);
-    expect(log.lines).toContain('Could not record marketing sends for opt-out attribution');
+    expect(sentCounter('spring')).toBe(0);
   });
 });
 

@@ -19,7 +19,8 @@ describe('outbound gate wiring (manifest → CDK app and local stack)', () => {
   it('may send where its outcomes go, and only there', () => {
     expect([...(gate?.sendsTo ?? [])].sort()).toEqual(['dispatch', 'outbound', 'outboundDlq', 'suppressed']);
     // Reads and writes, but never deletes: claims expire by lease and history by TTL.
-    expect(gate?.table).toEqual(['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem']);
+    // Reads, claims and receipts (Put), counters (Update): no deletes, no batch writes.
+    expect(gate?.table).toEqual(['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem']);
   });
 
   it('gets a visibility timeout of at least 6 × its timeout and a DLQ after at least 5 receives', () => {

@@ -103,19 +103,20 @@ describe('re-applying retention to an existing item', () => {
 
 describe('item kinds', () => {
   it('classifies a contact partition’s sort keys', () => {
-    expect(['PROFILE', 'CONSENT#sms#*', 'EVENT#01J', 'INBOUND#twilio#SM1', 'MSG#k', 'SUPPRESSION#email', 'X'].map(itemKindOf)).toEqual([
+    expect(['PROFILE', 'CONSENT#sms#*', 'EVENT#01J', 'INBOUND#twilio#SM1', 'MSG#k', 'SUPPRESSION#email', 'SUMMARY#sms', 'X'].map(itemKindOf)).toEqual([
       'profile',
       'consent',
       'event',
       'inbound',
       'message',
       'suppression',
+      'summary',
       'other',
     ]);
     expect(retentionClassOf('message')).toBe('messageHistory');
     expect(retentionClassOf('event')).toBe('data');
     expect(['event', 'inbound', 'message'].every((kind) => isWriteOnce(kind as never))).toBe(true);
-    expect(['consent', 'profile', 'suppression', 'other'].some((kind) => isWriteOnce(kind as never))).toBe(false);
+    expect(['consent', 'profile', 'suppression', 'summary', 'other'].some((kind) => isWriteOnce(kind as never))).toBe(false);
   });
 
   it('counts by kind', () => {
