@@ -29,6 +29,13 @@ export interface AwsProxy {
   millis: Map<string, number>;
   /** Injected faults, by `operation kind`. */
   faults: Map<string, number>;
+  /**
+   * DynamoDB capacity consumed (with `measureCapacity`), as DynamoDB (Local) reports it when asked
+   * (ReturnConsumedCapacity: TOTAL, added to each request): read units, write units of plain writes,
+   * and write units of TransactWriteItems apart (DynamoDB Local reports those at 4 units per 1 KB
+   * item, where DynamoDB bills 2).
+   */
+  capacity: { readUnits: number; writeUnits: number; transactWriteUnits: number };
   total(): number;
   faultTotal(): number;
   /** Starts (or with undefined, stops) injecting faults. */
@@ -83,12 +90,32 @@ function generator(seed: number): () => number {
  * share of them the way the real service fails. The code under test is not changed: it is pointed
  * at the proxy through its endpoint.
  */
-export async function startAwsProxy(target: string, service: AwsJsonService = 'dynamodb'): Promise<AwsProxy> {
+/** DynamoDB operations that report consumed capacity, and which kind of units they consume. */
+const CAPACITY_OPERATIONS: Readonly<Record<string, 'read' | 'write'>> = {
+  GetItem: 'read',
+  BatchGetItem: 'read',
+  Query: 'read',
+  Scan: 'read',
+  TransactGetItems: 'read',
+  PutItem: 'write',
+  UpdateItem: 'write',
+  DeleteItem: 'write',
+  BatchWriteItem: 'write',
+  TransactWriteItems: 'write',
+};
+
+function unitsOf(consumed: unknown): number {
+  const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+  return list.reduce((sum: number, entry: { CapacityUnits?: number }) => sum + (entry.CapacityUnits ?? 0), 0);
+}
+
+export async function startAwsProxy(target: string, service: AwsJsonService = 'dynamodb', options: { measureCapacity?: boolean } = {}): Promise<AwsProxy> {
   const upstream = new URL(target);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const counts = new Map<string, number>();
   const millis = new Map<string, number>();
   const faults = new Map<string, number>();
+  const capacity = { readUnits: 0, writeUnits: 0, transactWriteUnits: 0 };
   let plan: FaultPlan | undefined;
   let latencyMs: (operation: string) => number = () => 0;
   let draw = generator(1);
@@ -101,6 +128,47 @@ export async function startAwsProxy(target: string, service: AwsJsonService = 'd
     );
     outgoing.on('error', onError);
     req.pipe(outgoing);
+  };
+
+  /** Forwards with ReturnConsumedCapacity added, and adds up what the answer reports; the answer itself is passed on unchanged. */
+  const forwardMeasuring = (req: IncomingMessage, res: ServerResponse, operation: string) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      let body = Buffer.concat(chunks);
+      const kind = CAPACITY_OPERATIONS[operation];
+      if (kind) {
+        const input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+        input.ReturnConsumedCapacity ??= 'TOTAL';
+        body = Buffer.from(JSON.stringify(input));
+      }
+      setTimeout(() => send(body, kind), latencyMs(operation));
+    });
+    const send = (body: Buffer, kind: 'read' | 'write' | undefined) => {
+      const outgoing = httpRequest(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, 'content-length': String(body.length) }, agent },
+        (answer) => {
+          const answerChunks: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => answerChunks.push(chunk));
+          answer.on('end', () => {
+            const answerBody = Buffer.concat(answerChunks);
+            if (kind && (answer.statusCode ?? 500) < 300) {
+              const units = unitsOf((JSON.parse(answerBody.toString('utf8') || '{}') as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+              if (kind === 'read') capacity.readUnits += units;
+              else if (operation === 'TransactWriteItems') capacity.transactWriteUnits += units;
+              else capacity.writeUnits += units;
+            }
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            res.end(answerBody);
+          });
+        },
+      );
+      outgoing.on('error', () => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end();
+      });
+      outgoing.end(body);
+    };
   };
 
   const fail = (res: ServerResponse, status: number, type: string, query: string | undefined, message: string) => {
@@ -172,6 +240,7 @@ export async function startAwsProxy(target: string, service: AwsJsonService = 'd
               res.end();
             },
           );
+        if (options.measureCapacity && service === 'dynamodb') return forwardMeasuring(req, res, operation);
         const delay = latencyMs(operation);
         if (delay <= 0) return pass();
         // The body is buffered while the request waits, then streamed on.
@@ -191,6 +260,7 @@ export async function startAwsProxy(target: string, service: AwsJsonService = 'd
     counts,
     millis,
     faults,
+    capacity,
     total: () => sum(counts),
     faultTotal: () => sum(faults),
     setLatency: (next) => {
@@ -204,6 +274,9 @@ export async function startAwsProxy(target: string, service: AwsJsonService = 'd
       counts.clear();
       millis.clear();
       faults.clear();
+      capacity.readUnits = 0;
+      capacity.writeUnits = 0;
+      capacity.transactWriteUnits = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {
