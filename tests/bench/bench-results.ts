@@ -14,10 +14,7 @@ export function loadResult<T>(name: string): (T & { measuredAt: string }) | unde
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T & { measuredAt: string }) : undefined;
 }
 
-/**
- * Write request units DynamoDB bills for what DynamoDB Local reported: plain writes as reported;
- * TransactWriteItems at half (Local counts 4 units per 1 KB item in a transaction, DynamoDB 2).
- */
-export function billedWriteUnits(measured: { writeUnits: number; transactWriteUnitsAsReported: number }): number {
-  return measured.writeUnits + measured.transactWriteUnitsAsReported / 2;
+/** Write request units DynamoDB bills: plain writes as DynamoDB Local reported them, transactions as computed by the proxy. */
+export function billedWriteUnits(measured: { writeUnits: number; transactWriteUnits: number }): number {
+  return measured.writeUnits + measured.transactWriteUnits;
 }

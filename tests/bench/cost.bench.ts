@@ -35,7 +35,7 @@ interface WebhookKind {
   webhooks: number;
   readUnits: number;
   writeUnits: number;
-  transactWriteUnitsAsReported: number;
+  transactWriteUnits: number;
   consentEvents: number;
   meanMs: number;
 }
@@ -44,7 +44,7 @@ interface GateRun {
   batches: number;
   readUnits: number;
   writeUnits: number;
-  transactWriteUnitsAsReported: number;
+  transactWriteUnits: number;
   sqs: Record<string, number>;
   sqsRequests: number;
   enqueueRequests: number;
@@ -94,7 +94,7 @@ function main() {
 
 At list prices, us-east-1, without free tiers, from the request counts \`bench:webhooks\` (${webhooks.measuredAt.slice(0, 16).replace('T', ' ')} UTC) and
 \`bench:gate\` (${gate.measuredAt.slice(0, 16).replace('T', ' ')} UTC) measured. DynamoDB units are what DynamoDB Local reported with \`ReturnConsumedCapacity\`
-(its transactional writes halved to DynamoDB's 2 units per 1 KB item); Lambda duration is the local time per webhook or batch,
+(transactional writes, which DynamoDB Local cannot report, computed from each item's old and new image: 2 units per KB, plus index writes); Lambda duration is the local time per webhook or batch,
 rounded up to the millisecond, at the function's memory (an upper bound: DynamoDB answers in milliseconds where the loaded
 emulator takes tens).
 

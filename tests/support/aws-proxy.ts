@@ -1,5 +1,6 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { transactionItemUnits, type IndexShape, type Item } from './dynamodb-write-units.ts';
 
 /**
  * What an injected fault looks like to the SDK:
@@ -30,10 +31,10 @@ export interface AwsProxy {
   /** Injected faults, by `operation kind`. */
   faults: Map<string, number>;
   /**
-   * DynamoDB capacity consumed (with `measureCapacity`), as DynamoDB (Local) reports it when asked
-   * (ReturnConsumedCapacity: TOTAL, added to each request): read units, write units of plain writes,
-   * and write units of TransactWriteItems apart (DynamoDB Local reports those at 4 units per 1 KB
-   * item, where DynamoDB bills 2).
+   * DynamoDB capacity consumed (with `measureCapacity`): read units and plain write units as DynamoDB
+   * Local reports them when asked (ReturnConsumedCapacity: TOTAL, added to each request); write units
+   * of TransactWriteItems computed from each item's old and new image (dynamodb-write-units.ts),
+   * Local's own figure for those being unusable.
    */
   capacity: { readUnits: number; writeUnits: number; transactWriteUnits: number };
   total(): number;
@@ -109,7 +110,11 @@ function unitsOf(consumed: unknown): number {
   return list.reduce((sum: number, entry: { CapacityUnits?: number }) => sum + (entry.CapacityUnits ?? 0), 0);
 }
 
-export async function startAwsProxy(target: string, service: AwsJsonService = 'dynamodb', options: { measureCapacity?: boolean } = {}): Promise<AwsProxy> {
+export async function startAwsProxy(
+  target: string,
+  service: AwsJsonService = 'dynamodb',
+  options: { measureCapacity?: { keys: readonly string[]; indexes: readonly IndexShape[] } } = {},
+): Promise<AwsProxy> {
   const upstream = new URL(target);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const counts = new Map<string, number>();
@@ -130,6 +135,41 @@ export async function startAwsProxy(target: string, service: AwsJsonService = 'd
     req.pipe(outgoing);
   };
 
+  interface TransactionKey {
+    table: string;
+    key: Item;
+  }
+  /** The items a write transaction touches: its Puts' keys, its Updates', Deletes' and ConditionChecks' Key. */
+  const transactionKeys = (input: Record<string, unknown>): TransactionKey[] =>
+    ((input.TransactItems ?? []) as Record<string, { TableName: string; Item?: Item; Key?: Item }>[]).flatMap((entry) => {
+      const action = Object.values(entry)[0];
+      if (!action) return [];
+      const key = action.Key ?? Object.fromEntries((options.measureCapacity?.keys ?? []).flatMap((name) => (action.Item?.[name] ? [[name, action.Item[name]]] : [])));
+      return [{ table: action.TableName, key: key as Item }];
+    });
+  /** One item as it stands, read straight from the emulator (not counted, not delayed). */
+  const getItem = (req: IncomingMessage, { table, key }: TransactionKey): Promise<Item | undefined> =>
+    new Promise((resolve) => {
+      const body = JSON.stringify({ TableName: table, Key: key, ConsistentRead: true });
+      const read = httpRequest(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: 'POST',
+          path: '/',
+          agent,
+          headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.GetItem', authorization: String(req.headers.authorization ?? ''), 'content-length': Buffer.byteLength(body) },
+        },
+        (answer) => {
+          const parts: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => parts.push(chunk));
+          answer.on('end', () => resolve((JSON.parse(Buffer.concat(parts).toString('utf8') || '{}') as { Item?: Item }).Item));
+        },
+      );
+      read.on('error', () => resolve(undefined));
+      read.end(body);
+    });
+
   /** Forwards with ReturnConsumedCapacity added, and adds up what the answer reports; the answer itself is passed on unchanged. */
   const forwardMeasuring = (req: IncomingMessage, res: ServerResponse, operation: string) => {
     const chunks: Buffer[] = [];
@@ -137,14 +177,17 @@ export async function startAwsProxy(target: string, service: AwsJsonService = 'd
     req.on('end', () => {
       let body = Buffer.concat(chunks);
       const kind = CAPACITY_OPERATIONS[operation];
+      const input = kind ? (JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>) : {};
       if (kind) {
-        const input = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
         input.ReturnConsumedCapacity ??= 'TOTAL';
         body = Buffer.from(JSON.stringify(input));
       }
-      setTimeout(() => send(body, kind), latencyMs(operation));
+      const keys = operation === 'TransactWriteItems' ? transactionKeys(input) : [];
+      void Promise.all(keys.map((key) => getItem(req, key)))
+        .then((before) => new Promise((resolve) => setTimeout(resolve, latencyMs(operation))).then(() => before))
+        .then((before) => send(body, kind, keys, before));
     });
-    const send = (body: Buffer, kind: 'read' | 'write' | undefined) => {
+    const send = (body: Buffer, kind: 'read' | 'write' | undefined, keys: TransactionKey[], before: (Item | undefined)[]) => {
       const outgoing = httpRequest(
         { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, 'content-length': String(body.length) }, agent },
         (answer) => {
@@ -152,14 +195,23 @@ export async function startAwsProxy(target: string, service: AwsJsonService = 'd
           answer.on('data', (chunk: Buffer) => answerChunks.push(chunk));
           answer.on('end', () => {
             const answerBody = Buffer.concat(answerChunks);
-            if (kind && (answer.statusCode ?? 500) < 300) {
+            const succeeded = (answer.statusCode ?? 500) < 300;
+            const settle = async () => {
+              if (!kind || !succeeded) return;
+              if (operation === 'TransactWriteItems') {
+                const after = await Promise.all(keys.map((key) => getItem(req, key)));
+                const shape = options.measureCapacity;
+                capacity.transactWriteUnits += keys.reduce((sum, _key, index) => sum + transactionItemUnits(before[index], after[index], shape?.indexes ?? [], shape?.keys ?? []), 0);
+                return;
+              }
               const units = unitsOf((JSON.parse(answerBody.toString('utf8') || '{}') as { ConsumedCapacity?: unknown }).ConsumedCapacity);
               if (kind === 'read') capacity.readUnits += units;
-              else if (operation === 'TransactWriteItems') capacity.transactWriteUnits += units;
               else capacity.writeUnits += units;
-            }
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.end(answerBody);
+            };
+            void settle().finally(() => {
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              res.end(answerBody);
+            });
           });
         },
       );
