@@ -89,7 +89,7 @@ export function visibilityTimeoutFor(queue: QueueName): number {
  * timeouts (tests that need retries to come back sooner than AWS's recommended 6 ×) stay above it.
  */
 const LEASE_MARGIN_SECONDS = 5;
-function checkedVisibility(queue: QueueName, seconds: number): number {
+export function checkedVisibility(queue: QueueName, seconds: number): number {
   const floor = Math.max(0, ...consumerTimeouts(queue)) + LEASE_MARGIN_SECONDS;
   if (!Number.isInteger(seconds) || seconds <= floor) {
     throw new Error(`The visibility timeout of ${queue} must be a whole number of seconds above ${floor} (its consumer's timeout and lease margin); got ${seconds}`);
