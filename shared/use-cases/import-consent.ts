@@ -20,6 +20,8 @@ const ROW_CONCURRENCY = 16;
 /** DynamoDB's TransactWriteItems limits: 100 items, 4 MB. */
 const MAX_TRANSACTION_ITEMS = 100;
 const MAX_TRANSACTION_BYTES = 3 * 1024 * 1024;
+/** Rows per second one account may import (back-pressure; see SCALING.md). */
+export const IMPORT_ROWS_PER_SECOND = 2000;
 /** Packed transactions in flight at once. */
 const TRANSACTION_CONCURRENCY = 8;
 // Monotonic: the rows of one request share a millisecond and keep their order.

@@ -39,6 +39,8 @@ export interface SweepReport {
 }
 
 const LEASE_MS = 2 * 60 * 1000;
+/** Deletes per second of one run (see SCALING.md). */
+export const SWEEP_DELETES_PER_SECOND = 400;
 const CONDITIONAL_DELETE_CONCURRENCY = 16;
 
 /**
