@@ -6,8 +6,8 @@ import type { CapacityLedger } from './capacity-ledger.ts';
 import {
   combinedKeyRates,
   conflictProbability,
+  measuredImbalance,
   HEADROOM,
-  imbalanceOf,
   PARTITION_LIMITS,
   scenarioFigures,
   shardsNeeded,
@@ -65,13 +65,15 @@ export interface SimulatedWorld {
 export function classifier(world: Pick<SimulatedWorld, 'bigLineId' | 'bigLineAddress'>): ModelContext['classify'] {
   return (target, partition): KeyClass => {
     if (target === 'byLine') {
-      return partition.includes(`#L#${world.bigLineId}#`) ? { name: 'byLine shard of the short code', scaling: 'shared' } : { name: 'byLine shard of an ordinary line', scaling: 'line' };
+      return partition.includes(`#L#${world.bigLineId}#`)
+        ? { name: 'byLine shard of the short code', scaling: 'shared', shards: BY_LINE_SHARDS }
+        : { name: 'byLine shard of an ordinary line', scaling: 'line', shards: BY_LINE_SHARDS };
     }
-    if (target === 'byExpiry') return { name: 'byExpiry day shard', scaling: 'shared' };
-    if (target === 'byContact') return { name: 'byContact account shard', scaling: 'shared' };
+    if (target === 'byExpiry') return { name: 'byExpiry day shard', scaling: 'shared', shards: EXPIRY_INDEX_SHARDS };
+    if (target === 'byContact') return { name: 'byContact account shard', scaling: 'shared', shards: CONTACT_INDEX_SHARDS };
     if (target === 'byMarketingSend') return { name: 'byMarketingSend (contact, line)', scaling: 'entity' };
     const stats = /^A#[^#]+#STATS#([^#]+)#\d+$/.exec(partition);
-    if (stats) return { name: `stats counter shard (${stats[1]})`, scaling: 'shared' };
+    if (stats) return { name: `stats counter shard (${stats[1]})`, scaling: 'shared', shards: STATS_SHARDS };
     if (/^A#[^#]+#RL#import#/.test(partition)) return { name: 'import rate counter (per account)', scaling: 'shared' };
     if (/^A#[^#]+#RL#/.test(partition)) return { name: 'rate counter (per sender)', scaling: 'entity' };
     if (/^A#[^#]+#C#/.test(partition)) return { name: 'contact partition', scaling: 'entity' };
@@ -148,6 +150,8 @@ export interface ScalingModel {
   peak: KeyRate[];
   violations: KeyRate[];
   shardSizing: ShardSizing[];
+  /** The hash's measured imbalance per sharded class (whole simulation). */
+  imbalances: Map<string, number>;
   headroomPercent: number;
   costPerDay: number;
   peakConflict?: { item: string; perSecond: number; probability: number };
@@ -218,7 +222,7 @@ function configuredShards(keyClass: string): number | undefined {
 }
 
 /** Shard counts from the numbers: each sharded class's total at the peak, spread as measured. */
-export function shardSizing(peak: readonly KeyRate[]): ShardSizing[] {
+export function shardSizing(peak: readonly KeyRate[], imbalances: ReadonlyMap<string, number>): ShardSizing[] {
   const classes = new Map<string, KeyRate[]>();
   for (const key of peak) {
     if (configuredShards(key.keyClass.name) === undefined) continue;
@@ -237,9 +241,7 @@ export function shardSizing(peak: readonly KeyRate[]): ShardSizing[] {
     const busiest = [...byGroup.values()].sort((a, b) => total(b, 'wcuPerSecond') - total(a, 'wcuPerSecond'))[0] ?? [];
     const wcu = total(busiest, 'wcuPerSecond');
     const rcu = total(busiest, 'rcuPerSecond');
-    // Shards that saw nothing count as zero in the spread (a shard of `configured` that no key reached).
-    const rates = busiest.map((key) => key.wcuPerSecond).concat(Array.from({ length: Math.max(0, configured - busiest.length) }, () => 0));
-    const imbalance = imbalanceOf(rates);
+    const imbalance = imbalances.get(keyClass) ?? 1;
     return {
       keyClass,
       configured,
@@ -257,7 +259,9 @@ function total(keys: readonly KeyRate[], field: 'wcuPerSecond' | 'rcuPerSecond')
 }
 
 export function buildScalingModel(ledger: CapacityLedger, world: SimulatedWorld, full: FullScale = FULL_SCALE): ScalingModel {
-  const context: ModelContext = { full, otherSimLines: world.otherLines, classify: classifier(world) };
+  const classify = classifier(world);
+  const imbalances = measuredImbalance(ledger, classify);
+  const context: ModelContext = { full, otherSimLines: world.otherLines, classify, imbalance: (name) => imbalances.get(name) ?? 1 };
   const scenarios = daySpecs(full)
     .filter((spec) => ledger.scenarios.has(spec.name))
     .map((spec) => loadOf(scenarioFigures(ledger, spec, context), full));
@@ -274,7 +278,8 @@ export function buildScalingModel(ledger: CapacityLedger, world: SimulatedWorld,
     scenarios,
     peak,
     violations,
-    shardSizing: shardSizing(peak),
+    shardSizing: shardSizing(peak, imbalances),
+    imbalances,
     headroomPercent: HEADROOM * 100,
     costPerDay: scenarios.reduce((sum, scenario) => sum + scenario.costPerDay.total, 0),
     ...(peakConflict ? { peakConflict } : {}),

@@ -49,6 +49,13 @@ export interface KeyClass {
   /** A name for the report ("byExpiry day shard"). */
   name: string;
   scaling: KeyScaling;
+  /** Hash-sharded keys: how many shards the group has (the key ends in `#{shard}`). */
+  shards?: number;
+}
+
+/** The shard group of a sharded key: the key without its `#{shard}` suffix. */
+export function shardGroup(partition: string): string {
+  return partition.replace(/#\d+$/, '');
 }
 
 export interface ScenarioSpec {
@@ -68,6 +75,8 @@ export interface ModelContext {
   otherSimLines: number;
   /** Classifies a partition key (the big line's keys are `shared`: it is simulated as itself). */
   classify(target: string, partition: string): KeyClass;
+  /** Busiest shard over the mean of a sharded class, measured over the whole simulation (1 = even). */
+  imbalance(className: string): number;
 }
 
 export interface KeyRate {
@@ -108,8 +117,9 @@ export function keyRate(
   key: PartitionUsage,
   keyClass: KeyClass,
   spec: ScenarioSpec,
-  context: Pick<ModelContext, 'full' | 'otherSimLines'>,
+  context: Pick<ModelContext, 'full' | 'otherSimLines' | 'imbalance'>,
   requests: number,
+  group?: { wcu: number; rcu: number },
 ): { wcuPerSecond: number; rcuPerSecond: number } {
   if (usage.events === 0) return { wcuPerSecond: 0, rcuPerSecond: 0 };
   if (keyClass.scaling === 'entity') {
@@ -120,8 +130,18 @@ export function keyRate(
       rcuPerSecond: Math.max(key.rcu / fullSeconds, key.peakRcuPerRequest),
     };
   }
-  const events = activeEvents(usage, key, requests);
   const stand = keyClass.scaling === 'line' ? Math.max(1, (context.full.lines - 1) / Math.max(1, context.otherSimLines)) : 1;
+  if (keyClass.shards && group && requests > 0 && (key.lastSeq - key.firstSeq + 1) / requests >= 0.5) {
+    // Hash-spread over the whole scenario: the group's units divide evenly over its shards, times
+    // the hash's measured imbalance (a sample of a few hundred writes per shard is too noisy to
+    // price one shard on its own).
+    const share = context.imbalance(keyClass.name) / keyClass.shards;
+    return {
+      wcuPerSecond: ((group.wcu * share) / usage.events) * spec.ratePerSecond / stand,
+      rcuPerSecond: ((group.rcu * share) / usage.events) * spec.ratePerSecond / stand,
+    };
+  }
+  const events = activeEvents(usage, key, requests);
   return {
     wcuPerSecond: ((key.wcu / events) * spec.ratePerSecond) / stand,
     rcuPerSecond: ((key.rcu / events) * spec.ratePerSecond) / stand,
@@ -140,12 +160,21 @@ export function scenarioFigures(ledger: CapacityLedger, spec: ScenarioSpec, cont
   const perEvent: ScenarioFigures['perEvent'] = {};
   const keys: KeyRate[] = [];
   const events = Math.max(1, usage.events);
+  const groups = new Map<string, { wcu: number; rcu: number }>();
+  for (const key of usage.partitions.values()) {
+    const id = `${key.target}\u0000${shardGroup(key.partition)}`;
+    const group = groups.get(id) ?? { wcu: 0, rcu: 0 };
+    group.wcu += key.wcu;
+    group.rcu += key.rcu;
+    groups.set(id, group);
+  }
   for (const key of usage.partitions.values()) {
     const per = (perEvent[key.target] ??= { wcu: 0, rcu: 0 });
     per.wcu += key.wcu / events;
     per.rcu += key.rcu / events;
     const keyClass = context.classify(key.target, key.partition);
-    keys.push({ target: key.target, partition: key.partition, keyClass, ...keyRate(usage, key, keyClass, spec, context, requests) });
+    const group = groups.get(`${key.target}\u0000${shardGroup(key.partition)}`);
+    keys.push({ target: key.target, partition: key.partition, keyClass, ...keyRate(usage, key, keyClass, spec, context, requests, group) });
   }
   for (const [target, per] of Object.entries(perEvent)) {
     totals[target] = { wcuPerSecond: per.wcu * spec.ratePerSecond, rcuPerSecond: per.rcu * spec.ratePerSecond };
@@ -195,6 +224,34 @@ export function combinedKeyRates(figures: readonly ScenarioFigures[]): KeyRate[]
 export function shardsNeeded(unitsPerSecond: number, limit: number, imbalance: number): number {
   const shards = Math.ceil((unitsPerSecond * imbalance) / (limit * HEADROOM));
   return 2 ** Math.ceil(Math.log2(Math.max(1, shards)));
+}
+
+/**
+ * The hash's imbalance per sharded class, over every scenario of the ledger (setup included: the
+ * more writes, the less sampling noise): per group, writes on the busiest shard over the mean
+ * (shards never written count as zero); the group with the most writes speaks for its class.
+ */
+export function measuredImbalance(ledger: CapacityLedger, classify: ModelContext['classify']): Map<string, number> {
+  const groups = new Map<string, { className: string; shards: number; perShard: Map<string, number> }>();
+  for (const usage of ledger.scenarios.values()) {
+    for (const key of usage.partitions.values()) {
+      const keyClass = classify(key.target, key.partition);
+      if (!keyClass.shards) continue;
+      const id = `${key.target}\u0000${shardGroup(key.partition)}`;
+      const group = groups.get(id) ?? { className: keyClass.name, shards: keyClass.shards, perShard: new Map<string, number>() };
+      group.perShard.set(key.partition, (group.perShard.get(key.partition) ?? 0) + key.wcu + key.rcu);
+      groups.set(id, group);
+    }
+  }
+  const best = new Map<string, { units: number; imbalance: number }>();
+  for (const group of groups.values()) {
+    const rates = [...group.perShard.values()];
+    while (rates.length < group.shards) rates.push(0);
+    const units = rates.reduce((sum, rate) => sum + rate, 0);
+    const current = best.get(group.className);
+    if (!current || units > current.units) best.set(group.className, { units, imbalance: imbalanceOf(rates) });
+  }
+  return new Map([...best.entries()].map(([name, { imbalance }]) => [name, imbalance]));
 }
 
 /** The busiest shard over the mean of a class of keys (1 = perfectly even). */
