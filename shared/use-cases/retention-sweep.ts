@@ -78,10 +78,14 @@ export async function sweepExpiredItems(deps: SweepDeps, options: SweepOptions):
   if (!(await deps.sweepStore.acquireLease(owner, leaseUntil(), deps.realNowMs()))) return { ...report, status: 'busy' };
   try {
     const state = await deps.sweepStore.getState();
+    const today = expiryDay(nowSeconds);
+    // Each day has EXPIRY_INDEX_SHARDS buckets: the look-back days (already swept, re-read only for
+    // late writers) are queried by the first run of each day, not by every hourly run.
+    const lookbackDue = state.lookbackDoneFor !== today;
     const days = sweepDays({
       nowSeconds,
       nextStartDay: state.nextStartDay,
-      lookbackDays: options.lookbackDays ?? 3,
+      lookbackDays: lookbackDue ? (options.lookbackDays ?? 3) : 0,
       maxCatchUpDays: options.maxCatchUpDays ?? 400,
     });
     const resume = state.position && days.includes(state.position.day) ? state.position : undefined;
@@ -111,12 +115,12 @@ export async function sweepExpiredItems(deps: SweepDeps, options: SweepOptions):
       }
     }
     const done = finish(report);
-    await deps.sweepStore.complete(owner, expiryDay(nowSeconds), {
-      completedAt: new Date(deps.realNowMs()).toISOString(),
-      now: report.now,
-      deleted: done.deleted,
-      itemsRead: done.itemsRead,
-    });
+    await deps.sweepStore.complete(
+      owner,
+      today,
+      { completedAt: new Date(deps.realNowMs()).toISOString(), now: report.now, deleted: done.deleted, itemsRead: done.itemsRead },
+      lookbackDue ? today : state.lookbackDoneFor,
+    );
     return done;
   } catch (error) {
     await deps.sweepStore.release(owner);
