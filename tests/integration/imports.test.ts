@@ -90,9 +90,9 @@ describe('consent import (CSV)', () => {
   it('keeps an account under its import rate: a chunk sent while another holds the time slot gets 429 with Retry-After and changes nothing', async () => {
     const { accountId, apiKey } = await createAccount();
     const line = await createLine(apiKey, { provider: 'aws' });
-    // 1,000 rows hold the account's slot for 0.5 s at 2,000 rows/s: two chunks sent at once cannot both have it.
+    // 600 rows hold the account's slot for 0.3 s at 2,000 rows/s: two chunks sent at once cannot both have it.
     const chunk = (prefix: string) => {
-      const contacts = Array.from({ length: 1000 }, (_, index) => `${prefix}${String(index).padStart(3, '0')}`);
+      const contacts = Array.from({ length: 600 }, (_, index) => `${prefix}${String(index).padStart(3, '0')}`);
       return { contacts, csv: ['contact,channel,line,status,occurredAt', ...contacts.map((contact) => `${contact},sms,${line.lineId},opted_in,2026-01-10T09:00:00Z`)].join('\n') };
     };
     const [a, b] = [chunk(uniquePhone().slice(0, 9)), chunk(uniquePhone().slice(0, 9))];
@@ -109,7 +109,7 @@ describe('consent import (CSV)', () => {
     await new Promise((resolve) => setTimeout(resolve, Number(refused[0]?.headers.get('retry-after')) * 1000));
     const retried = await post(apiKey, refusedChunk.csv);
     expect(retried.status, retried.text).toBe(200);
-    expect(retried.body.applied.changed).toBe(1000);
+    expect(retried.body.applied.changed).toBe(600);
   });
 
   it('rejects what is not a usable CSV as a whole with a 4xx, changing nothing', async () => {

@@ -49,7 +49,15 @@ export function daySpecs(full: FullScale = FULL_SCALE): ScenarioSpec[] {
     { name: 'inbound', title: 'Inbound webhooks, sustained', unit: 'webhook', ratePerSecond: full.inboundPerSecond, secondsPerDay: 86_400 },
     { name: 'stop-storm', title: 'STOP storm after the burst', unit: 'webhook', ratePerSecond: full.stopStorm.count / full.stopStorm.seconds, secondsPerDay: full.stopStorm.seconds },
     { name: 'import', title: 'Consent import (CLI → API)', unit: 'row', ratePerSecond: full.importRowsPerSecond, secondsPerDay: full.importRows / full.importRowsPerSecond },
-    { name: 'sweep', title: 'Retention sweep', unit: 'deleted item', ratePerSecond: full.sweepDeletesPerSecond, secondsPerDay: full.sweepDeletesPerDay / full.sweepDeletesPerSecond },
+    {
+      name: 'sweep',
+      title: 'Retention sweep',
+      unit: 'deleted item',
+      ratePerSecond: full.sweepDeletesPerSecond,
+      secondsPerDay: full.sweepDeletesPerDay / full.sweepDeletesPerSecond,
+      // One bucket at a time (retention-sweep.ts): the bucket being swept takes every delete of the moment.
+      sequentialClass: 'byExpiry day shard',
+    },
   ];
 }
 

@@ -67,6 +67,11 @@ export interface ScenarioSpec {
   ratePerSecond: number;
   /** Seconds per day the scenario runs at that rate. */
   secondsPerDay: number;
+  /**
+   * A class of keys the scenario works through one at a time (the sweep's expiry buckets): all of
+   * the class's units of the moment land on the one key being worked on.
+   */
+  sequentialClass?: string;
 }
 
 export interface ModelContext {
@@ -104,13 +109,6 @@ export interface ScenarioFigures {
   transactedItemRates: Map<string, number>;
 }
 
-/** The events of a scenario that a key was active for: its share of the scenario's requests, in events. */
-export function activeEvents(usage: ScenarioUsage, key: PartitionUsage, requests: number): number {
-  if (key.requests < 3 || requests === 0) return usage.events;
-  const span = Math.min(requests, key.lastSeq - key.firstSeq + 1);
-  return Math.max(1e-9, (usage.events * span) / requests);
-}
-
 /** Full-scale rate of one key, by its scaling class (see the module comment). */
 export function keyRate(
   usage: ScenarioUsage,
@@ -118,8 +116,8 @@ export function keyRate(
   keyClass: KeyClass,
   spec: ScenarioSpec,
   context: Pick<ModelContext, 'full' | 'otherSimLines' | 'imbalance'>,
-  requests: number,
   group?: { wcu: number; rcu: number },
+  classTotal?: { wcu: number; rcu: number },
 ): { wcuPerSecond: number; rcuPerSecond: number } {
   if (usage.events === 0) return { wcuPerSecond: 0, rcuPerSecond: 0 };
   if (keyClass.scaling === 'entity') {
@@ -131,20 +129,22 @@ export function keyRate(
     };
   }
   const stand = keyClass.scaling === 'line' ? Math.max(1, (context.full.lines - 1) / Math.max(1, context.otherSimLines)) : 1;
-  if (keyClass.shards && group && requests > 0 && (key.lastSeq - key.firstSeq + 1) / requests >= 0.5) {
-    // Hash-spread over the whole scenario: the group's units divide evenly over its shards, times
-    // the hash's measured imbalance (a sample of a few hundred writes per shard is too noisy to
-    // price one shard on its own).
+  if (classTotal && spec.sequentialClass === keyClass.name) {
+    // Worked on one at a time: the key being worked on takes the class's whole rate.
+    return { wcuPerSecond: (classTotal.wcu / usage.events) * spec.ratePerSecond, rcuPerSecond: (classTotal.rcu / usage.events) * spec.ratePerSecond };
+  }
+  if (keyClass.shards && group) {
+    // Hash-spread: the group's units divide evenly over its shards, times the hash's measured
+    // imbalance (a sample of a few writes per shard is too noisy to price one shard on its own).
     const share = context.imbalance(keyClass.name) / keyClass.shards;
     return {
-      wcuPerSecond: ((group.wcu * share) / usage.events) * spec.ratePerSecond / stand,
-      rcuPerSecond: ((group.rcu * share) / usage.events) * spec.ratePerSecond / stand,
+      wcuPerSecond: (((group.wcu * share) / usage.events) * spec.ratePerSecond) / stand,
+      rcuPerSecond: (((group.rcu * share) / usage.events) * spec.ratePerSecond) / stand,
     };
   }
-  const events = activeEvents(usage, key, requests);
   return {
-    wcuPerSecond: ((key.wcu / events) * spec.ratePerSecond) / stand,
-    rcuPerSecond: ((key.rcu / events) * spec.ratePerSecond) / stand,
+    wcuPerSecond: ((key.wcu / usage.events) * spec.ratePerSecond) / stand,
+    rcuPerSecond: ((key.rcu / usage.events) * spec.ratePerSecond) / stand,
   };
 }
 
@@ -155,18 +155,22 @@ export function fullEventsOf(spec: ScenarioSpec): number {
 
 export function scenarioFigures(ledger: CapacityLedger, spec: ScenarioSpec, context: ModelContext): ScenarioFigures {
   const usage = ledger.usage(spec.name);
-  const requests = ledger.requestsIn(spec.name);
   const totals: ScenarioFigures['totals'] = {};
   const perEvent: ScenarioFigures['perEvent'] = {};
   const keys: KeyRate[] = [];
   const events = Math.max(1, usage.events);
   const groups = new Map<string, { wcu: number; rcu: number }>();
+  const classes = new Map<string, { wcu: number; rcu: number }>();
   for (const key of usage.partitions.values()) {
-    const id = `${key.target}\u0000${shardGroup(key.partition)}`;
-    const group = groups.get(id) ?? { wcu: 0, rcu: 0 };
-    group.wcu += key.wcu;
-    group.rcu += key.rcu;
-    groups.set(id, group);
+    for (const [map, id] of [
+      [groups, `${key.target}\u0000${shardGroup(key.partition)}`],
+      [classes, context.classify(key.target, key.partition).name],
+    ] as const) {
+      const entry = map.get(id) ?? { wcu: 0, rcu: 0 };
+      entry.wcu += key.wcu;
+      entry.rcu += key.rcu;
+      map.set(id, entry);
+    }
   }
   for (const key of usage.partitions.values()) {
     const per = (perEvent[key.target] ??= { wcu: 0, rcu: 0 });
@@ -174,7 +178,7 @@ export function scenarioFigures(ledger: CapacityLedger, spec: ScenarioSpec, cont
     per.rcu += key.rcu / events;
     const keyClass = context.classify(key.target, key.partition);
     const group = groups.get(`${key.target}\u0000${shardGroup(key.partition)}`);
-    keys.push({ target: key.target, partition: key.partition, keyClass, ...keyRate(usage, key, keyClass, spec, context, requests, group) });
+    keys.push({ target: key.target, partition: key.partition, keyClass, ...keyRate(usage, key, keyClass, spec, context, group, classes.get(keyClass.name)) });
   }
   for (const [target, per] of Object.entries(perEvent)) {
     totals[target] = { wcuPerSecond: per.wcu * spec.ratePerSecond, rcuPerSecond: per.rcu * spec.ratePerSecond };
@@ -182,12 +186,22 @@ export function scenarioFigures(ledger: CapacityLedger, spec: ScenarioSpec, cont
   const countsPerSecond = Object.fromEntries(Object.entries(usage.counts).map(([what, count]) => [what, (count / events) * spec.ratePerSecond]));
   let hottestTransactedItem: ScenarioFigures['hottestTransactedItem'];
   const transactedItemRates = new Map<string, number>();
+  // Items of a sharded key (counter shards): the item's transactions, summed over its shards, spread as the hash does.
+  const itemGroups = new Map<string, number>();
   for (const [item, count] of usage.transactedItems) {
-    const pk = item.split('\u0000')[0] ?? '';
-    if (context.classify('table', pk).scaling !== 'shared') continue;
-    const perSecond = (count / events) * spec.ratePerSecond;
-    transactedItemRates.set(item, perSecond);
-    if (!hottestTransactedItem || perSecond > hottestTransactedItem.perSecond) hottestTransactedItem = { item, perSecond };
+    const [pk = '', sk = ''] = item.split('\u0000');
+    const keyClass = context.classify('table', pk);
+    if (keyClass.scaling !== 'shared') continue;
+    const id = keyClass.shards ? `${shardGroup(pk)}#*\u0000${sk}` : item;
+    itemGroups.set(id, (itemGroups.get(id) ?? 0) + count);
+  }
+  for (const [id, count] of itemGroups) {
+    const pk = id.split('\u0000')[0] ?? '';
+    const keyClass = context.classify('table', pk.replace(/#\*$/, '#0'));
+    const share = keyClass.shards ? context.imbalance(keyClass.name) / keyClass.shards : 1;
+    const perSecond = ((count * share) / events) * spec.ratePerSecond;
+    transactedItemRates.set(id, perSecond);
+    if (!hottestTransactedItem || perSecond > hottestTransactedItem.perSecond) hottestTransactedItem = { item: id, perSecond };
   }
   keys.sort((a, b) => utilisation(b) - utilisation(a));
   return { spec, events: usage.events, totals, perEvent, keys, countsPerSecond, transactedItemRates, ...(hottestTransactedItem ? { hottestTransactedItem } : {}) };

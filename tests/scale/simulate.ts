@@ -273,7 +273,8 @@ class Driver {
 
   private end(name: string, events: number, started: number): void {
     this.ledger.setEvents(name, events);
-    for (const [operation, count] of this.sqsProxy.counts) this.ledger.count(name, `sqs:${operation}`, count);
+    // GetQueueAttributes is the driver's own look-up, not the service's.
+    for (const [operation, count] of this.sqsProxy.counts) if (operation !== 'GetQueueAttributes') this.ledger.count(name, `sqs:${operation}`, count);
     log(`${name}: ${events} events, ${this.ledger.requestsIn(name)} DynamoDB requests, ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
 

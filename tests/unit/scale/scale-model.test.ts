@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { CapacityLedger } from '../../scale/capacity-ledger.ts';
 import { indexWrites, itemSize, readUnits, summarize, writeUnits, type IndexSpec, type WireItem } from '../../scale/capacity-units.ts';
 import {
-  activeEvents,
   combinedKeyRates,
   conflictProbability,
   measuredImbalance,
@@ -89,14 +88,12 @@ describe('the capacity model (the simulation core at a tiny scale)', () => {
     expect(figures.keys.find((key) => key.partition === 'L#ordinary')?.wcuPerSecond).toBeCloseTo(5000 / (9999 / 3));
   });
 
-  it('a key worked on in turn is priced at its rate while active, not averaged over the run', () => {
-    // Shards visited one after the other (the sweep's buckets): each takes every write while it is worked on.
+  it('a class worked through one key at a time (the sweep’s buckets) puts the whole rate on the key being worked on', () => {
     const ledger = tinyRun(1000, { shardOf: (index) => Math.floor(index / 250) });
-    const usage = ledger.usage('outbound');
-    const shard = usage.partitions.get('byExpiry\u0000EXP#2026-12-06#2');
-    expect(shard && activeEvents(usage, shard, ledger.requestsIn('outbound'))).toBeCloseTo(250);
-    const figures = scenarioFigures(ledger, spec, context);
+    const figures = scenarioFigures(ledger, { ...spec, sequentialClass: 'expiry shard' }, context);
     expect(figures.keys.find((key) => key.partition === 'EXP#2026-12-06#2')?.wcuPerSecond).toBeCloseTo(5000);
+    // The same writes hash-spread over 4 shards: a quarter each.
+    expect(scenarioFigures(ledger, spec, context).keys.find((key) => key.partition === 'EXP#2026-12-06#2')?.wcuPerSecond).toBeCloseTo(1250);
   });
 
   it('a hash that favours a shard shows in the measured imbalance and in the shards needed', () => {
