@@ -1,26 +1,17 @@
 import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
-import { MalformedBodyError, parseFormBody } from '../../shared/adapters/twilio/form-body.ts';
+import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 import { TWILIO_UNSUBSCRIBED_RECIPIENT, twilioStatusCallbackSchema } from '../../shared/adapters/twilio/twilio-status-callback.ts';
-import { verifyTwilioSignature } from '../../shared/adapters/twilio/twilio-signature.ts';
-import { renderTwiml, TWIML_CONTENT_TYPE } from '../../shared/adapters/twilio/twiml.ts';
+import { twimlResult } from '../../shared/adapters/twilio/twiml.ts';
+import { verifiedTwilioRequest } from '../../shared/adapters/twilio/verified-twilio-request.ts';
 import { loadServiceConfig } from '../../shared/config/service-config.ts';
-import { normalizeLineAddress } from '../../shared/domain/accounts/line.ts';
 import { maskContact } from '../../shared/domain/contact-address.ts';
-import {
-  AppError,
-  InvalidSignatureError,
-  MalformedRequestError,
-  NotFoundError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '../../shared/domain/errors.ts';
-import { decodeUtf8, header, mediaType, rawBody, validate } from '../../shared/http/api-gateway-request.ts';
-import { httpHandler, type HttpEvent, type HttpResult } from '../../shared/http/http-handler.ts';
+import { AppError } from '../../shared/domain/errors.ts';
+import { validate } from '../../shared/http/api-gateway-request.ts';
+import { httpHandler } from '../../shared/http/http-handler.ts';
 import { logger } from '../../shared/observability/logger.ts';
 import { recordProviderConsent } from '../../shared/use-cases/record-provider-consent.ts';
-import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 
 const config = loadServiceConfig();
 // Opens line credentials and per-account keys (sealed in the table); reads the service key on first use.
@@ -30,14 +21,6 @@ const stores = {
   consentEvents: new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName),
 };
 
-function empty(statusCode: number): HttpResult {
-  return { statusCode, headers: { 'content-type': TWIML_CONTENT_TYPE }, body: renderTwiml() };
-}
-
-function signedUrl(event: HttpEvent): string {
-  return `${config.publicBaseUrl}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
-}
-
 /**
  * `POST /webhooks/twilio/status`: Twilio message status callbacks. ErrorCode 21610 means Twilio
  * refused the message because the number replied STOP (Twilio's own opt-out list): record that
@@ -46,26 +29,9 @@ function signedUrl(event: HttpEvent): string {
  */
 export const handler = httpHandler(
   async (event) => {
-    if (mediaType(event) !== 'application/x-www-form-urlencoded') throw new UnsupportedMediaTypeError('application/x-www-form-urlencoded');
-    let params: Record<string, string | string[]>;
-    try {
-      params = parseFormBody(decodeUtf8(rawBody(event)));
-    } catch (error) {
-      if (error instanceof MalformedBodyError) throw new MalformedRequestError(error.message);
-      throw error;
-    }
-    const from = typeof params.From === 'string' ? params.From : undefined;
-    if (!from) throw new ValidationError('From is required');
-    const channel = /^whatsapp:/i.test(from) ? 'whatsapp' : 'sms';
-    const route = await stores.lineStore.findRoute(channel, normalizeLineAddress(channel, from.replace(/^whatsapp:/i, '')));
-    if (!route || route.provider !== 'twilio') throw new NotFoundError('No Twilio line is registered for this number');
-    const authToken = route.credentials.authToken;
-    if (!authToken || !verifyTwilioSignature({ authToken, url: signedUrl(event), params, signature: header(event, 'x-twilio-signature') })) {
-      logger.warn('Twilio status callback signature rejected', { line: maskContact(route.address) });
-      throw new InvalidSignatureError();
-    }
+    const { params, route } = await verifiedTwilioRequest(event, { lineStore: stores.lineStore, publicBaseUrl: config.publicBaseUrl }, 'From');
     const callback = validate(twilioStatusCallbackSchema, params, 'form');
-    if (callback.errorCode !== TWILIO_UNSUBSCRIBED_RECIPIENT) return empty(200);
+    if (callback.errorCode !== TWILIO_UNSUBSCRIBED_RECIPIENT) return twimlResult(200);
     const outcome = await recordProviderConsent(
       { ...stores, now: () => new Date() },
       {
@@ -85,7 +51,7 @@ export const handler = httpHandler(
       },
     );
     logger.info('Twilio 21610 opt-out recorded', { contact: maskContact(outcome.contact), duplicate: outcome.duplicate });
-    return empty(200);
+    return twimlResult(200);
   },
-  (error) => empty(error instanceof AppError ? error.statusCode : 500),
+  (error) => twimlResult(error instanceof AppError ? error.statusCode : 500),
 );

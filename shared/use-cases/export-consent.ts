@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { DataStores } from '../adapters/dynamodb/data-stores.ts';
-import { batchGetItems } from '../adapters/dynamodb/batch-get.ts';
+import { batchGetAll } from '../adapters/dynamodb/batch-get-items.ts';
 import { keys } from '../adapters/dynamodb/table-keys.ts';
 import { CHANNEL_SCOPE, CHANNELS, type Channel } from '../domain/channels.ts';
 import { ValidationError } from '../domain/errors.ts';
@@ -50,7 +50,7 @@ export async function exportConsentPage(
       return [keys.consent(accountId, profile.contact, channel as Channel, scope.join('#'))];
     }),
   );
-  const records = (await batchGetItems(deps.db, deps.tableName, recordKeys, { concurrency: 8 })).filter(
+  const records = (await batchGetAll(deps.db, deps.tableName, recordKeys, { concurrency: 8 })).filter(
     (item) => !isExpired(item.expiresAt as number | undefined, now.getTime()),
   );
   records.sort((a, b) => compare(String(a.contact), String(b.contact)) || compare(String(a.sk), String(b.sk)));

@@ -3,7 +3,8 @@ import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
 import type { StatRow, StatsStore } from '../adapters/dynamodb/stats-store.ts';
 import { attributionWindowHoursOf } from '../domain/accounts/account-settings.ts';
 import { ValidationError } from '../domain/errors.ts';
-import { ALL_VALUE, formatRatePercent, STAT_DIMENSIONS, type StatDimension } from '../domain/reports/consent-stats.ts';
+import { ALL_VALUE, formatRatePercent, STAT_DIMENSIONS } from '../domain/reports/consent-stats.ts';
+import type { OptOutGroup, OptOutReport } from '../domain/reports/opt-out-report.ts';
 
 export const REPORT_FORMATS = ['json', 'csv'] as const;
 
@@ -21,24 +22,7 @@ export type OptOutReportQuery = z.infer<typeof optOutReportQuerySchema>;
 export const MAX_REPORT_DAYS = 366;
 const DAY_MS = 24 * 3600 * 1000;
 
-export interface OptOutGroup {
-  key: string;
-  optOuts: number;
-  optIns: number;
-  /** groupBy=campaign: marketing messages sent, and opt-outs divided by them. */
-  sent?: number;
-  optOutRate?: number | null;
-  optOutRatePercent?: string | null;
-}
-
-export interface OptOutReport {
-  from: string;
-  to: string;
-  groupBy: StatDimension;
-  attributionWindowHours: number;
-  totals: { optOuts: number; optIns: number };
-  groups: OptOutGroup[];
-}
+export type { OptOutGroup, OptOutReport };
 
 function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00.000Z`) + days * DAY_MS).toISOString().slice(0, 10);

@@ -12,7 +12,11 @@ import { contactErasureHash } from '../domain/retention/erasure-hash.ts';
 import { effectiveDataRetention, expiresAtAfter } from '../domain/retention/retention-policy.ts';
 import { mapConcurrent } from '../concurrency/map-concurrent.ts';
 import { Pacer } from '../concurrency/pacer.ts';
-import { consentAuditEvent, recordConsentChange } from './record-consent-change.ts';
+import { announceConsentChanges, consentAuditEvent, recordConsentChange } from './record-consent-change.ts';
+import { consentStatIncrements, type StatIncrement } from '../domain/reports/consent-stats.ts';
+import { expiresAtFor } from '../domain/retention/expires-at.ts';
+import type { AuditEvent } from '../domain/consent/audit-event.ts';
+import { logger } from '../observability/logger.ts';
 
 /** One request carries at most this many rows; the CLI sends files in chunks below it. */
 export const MAX_IMPORT_ROWS = 5000;
@@ -31,6 +35,8 @@ const MAX_TRANSACTION_BYTES = 3 * 1024 * 1024;
 export const IMPORT_ROWS_PER_SECOND = 2000;
 /** Packed transactions in flight at once. */
 const TRANSACTION_CONCURRENCY = 8;
+/** Counter updates of one packed transaction in flight at once. */
+const COUNTER_CONCURRENCY = 4;
 // Monotonic: the rows of one request share a millisecond and keep their order.
 const nextEventId = monotonicFactory();
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -172,8 +178,10 @@ export async function importConsentCsv(
       complete = false;
       return;
     }
-    if (await deps.consentStore.commitMany(group.flatMap((plan) => plan.writes))) {
+    const writes = group.flatMap((plan) => plan.writes);
+    if (await deps.consentStore.commitMany(writes)) {
       for (const plan of group) count(plan.effects);
+      await reportPackedChanges(deps, input.accountId, writes.map((write) => write.event), settings.retention.dataMonths);
       return;
     }
     // Something changed since the prefetch (a concurrent write or import): redo these rows one by one, re-reading.
@@ -267,6 +275,34 @@ function planContact(input: {
     items: writes.reduce((sum, write) => sum + ConsentStore.itemCount(write), 0) + ConsentStore.summaryCount(writes),
     bytes: writes.reduce((sum, write) => sum + JSON.stringify(write).length * 2, 0),
   };
+}
+
+/**
+ * What a packed transaction committed, told as every other change tells it: report counters (one
+ * ADD per counter for the whole group, so concurrent transactions never contend on a counter item)
+ * and the opt-out / opt-in metrics and ConsentChanged events. Rows applied one by one go through
+ * recordConsentChange, which does the same. The rows are committed either way: a counter that
+ * cannot be written is logged (the report then undercounts this group), never retried into a
+ * double count.
+ */
+async function reportPackedChanges(deps: ImportDeps, accountId: string, events: readonly AuditEvent[], retentionMonths: number): Promise<void> {
+  const counters = new Map<string, StatIncrement>();
+  for (const event of events) {
+    for (const increment of consentStatIncrements(event)) {
+      const key = JSON.stringify([increment.dimension, increment.day, increment.value, increment.field]);
+      const counter = counters.get(key);
+      if (counter) counter.amount += increment.amount;
+      else counters.set(key, { ...increment });
+    }
+  }
+  try {
+    await mapConcurrent([...counters.values()], COUNTER_CONCURRENCY, (increment) =>
+      deps.statsStore.addToCounter(accountId, increment, expiresAtFor(`${increment.day}T00:00:00.000Z`, retentionMonths)),
+    );
+  } catch (error) {
+    logger.error('Report counters of imported rows not written', { counters: counters.size, error: error as Error });
+  }
+  await announceConsentChanges(deps, accountId, events.map((event) => ({ event })));
 }
 
 function changeOf(row: ImportRow): ConsentChange {

@@ -180,12 +180,32 @@ async function readAttribution(deps: RecordConsentChangeDeps, input: RecordConse
  * the event id, from which the change can be replayed, and never turns the request into an error.
  */
 async function publishChange(deps: RecordConsentChangeDeps, accountId: string, event: AuditEvent, attribution?: Attribution): Promise<void> {
-  const detail = consentChangedDetail(accountId, event, attribution);
-  if (!detail) return;
-  metrics().count(detail.status === 'opted_out' ? METRIC_NAMES.optOuts : METRIC_NAMES.optIns, 1, { channel: detail.channel });
+  await announceConsentChanges(deps, accountId, [{ event, attribution }]);
+}
+
+/**
+ * Announces committed changes: the opt-out / opt-in metrics and one ConsentChanged event per status
+ * change (events that changed nothing are not announced). The changes are committed whatever
+ * happens here: a publishing failure is logged with the event ids, never thrown.
+ */
+export async function announceConsentChanges(
+  deps: Pick<RecordConsentChangeDeps, 'consentEvents'>,
+  accountId: string,
+  changes: readonly { event: AuditEvent; attribution?: Attribution }[],
+): Promise<void> {
+  const details = changes.flatMap(({ event, attribution }) => consentChangedDetail(accountId, event, attribution) ?? []);
+  if (details.length === 0) return;
+  for (const detail of details) {
+    metrics().count(detail.status === 'opted_out' ? METRIC_NAMES.optOuts : METRIC_NAMES.optIns, 1, { channel: detail.channel });
+  }
   try {
-    await deps.consentEvents.publish([detail]);
+    await deps.consentEvents.publish(details);
   } catch (error) {
-    logger.error('ConsentChanged event not published', { eventId: event.eventId, contact: maskContact(event.contact), error: error as Error });
+    logger.error('ConsentChanged events not published', {
+      count: details.length,
+      eventIds: details.slice(0, 20).map((detail) => detail.eventId),
+      ...(details.length === 1 && details[0] ? { contact: maskContact(details[0].contact) } : {}),
+      error: error as Error,
+    });
   }
 }

@@ -74,6 +74,40 @@ describe('consent import (CSV)', () => {
     expect(await stored()).toBe(before);
   });
 
+  it('announces every imported status change as ConsentChanged and counts it in the opt-out report, once', async () => {
+    const { accountId, apiKey } = await createAccount();
+    const line = await createLine(apiKey, { provider: 'aws' });
+    const contacts = Array.from({ length: 30 }, () => uniquePhone());
+    const rows = contacts.map((contact, index) =>
+      `${contact},sms,${index % 2 === 0 ? line.lineId : ''},${index % 3 === 0 ? 'opted_out' : 'opted_in'},2026-02-0${1 + (index % 2)}T10:00:00Z`,
+    );
+    // The first contact's second row is older than its first: audited, superseded, not announced.
+    const csv = ['contact,channel,line,status,occurredAt', ...rows, `${contacts[0]},sms,${line.lineId},opted_in,2026-01-01T00:00:00Z`].join('\n');
+    const imported = await post(apiKey, csv);
+    expect(imported.body.applied).toEqual({ changed: 30, confirmed: 0, superseded: 1 });
+
+    type Published = { detail: { contact: string; status: string; source: string; previousStatus: string } };
+    const published = async () => (await api<{ events: Published[] }>('GET', `/local/events?accountId=${accountId}`)).body.events;
+    const events = await published();
+    expect(events).toHaveLength(30);
+    expect(new Set(events.map((event) => event.detail.contact))).toEqual(new Set(contacts));
+    expect(events.every((event) => event.detail.source === 'import' && event.detail.previousStatus === 'not_defined')).toBe(true);
+    expect(events.filter((event) => event.detail.status === 'opted_out')).toHaveLength(10);
+
+    const report = await api<{ totals: { optOuts: number; optIns: number }; rows: { key: string; optOuts: number; optIns: number }[] }>(
+      'GET',
+      '/v1/reports/opt-outs?from=2026-02-01&to=2026-02-02&groupBy=day',
+      { key: apiKey },
+    );
+    expect(report.body.totals).toMatchObject({ optOuts: 10, optIns: 20 });
+
+    // The same file again changes nothing, announces nothing and counts nothing.
+    expect((await post(apiKey, csv)).body.duplicates).toBe(31);
+    expect(await published()).toHaveLength(30);
+    const again = await api<{ totals: { optOuts: number; optIns: number } }>('GET', '/v1/reports/opt-outs?from=2026-02-01&to=2026-02-02&groupBy=day', { key: apiKey });
+    expect(again.body.totals).toMatchObject({ optOuts: 10, optIns: 20 });
+  });
+
   it('numbers lines of a chunk as lines of the whole file, and keeps one batch across chunks', async () => {
     const { apiKey } = await createAccount();
     const contact = uniquePhone();

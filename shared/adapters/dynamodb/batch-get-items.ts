@@ -1,4 +1,5 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mapConcurrent } from '../../concurrency/map-concurrent.ts';
 
 export interface TableKey {
   pk: string;
@@ -18,6 +19,8 @@ export interface BatchGetOptions {
   /** Backoff base: round n waits a random time up to baseDelayMs × 2ⁿ (full jitter). */
   baseDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Requests in flight at once (default: every chunk at once). */
+  concurrency?: number;
 }
 
 export interface BatchGetResult {
@@ -27,6 +30,8 @@ export interface BatchGetResult {
   failed: Set<string>;
   /** Requests sent (for the benchmark and tests). */
   requests: number;
+  /** The first request error, when a request failed (its keys are in `failed`). */
+  error?: unknown;
 }
 
 export function keyId(key: TableKey): string {
@@ -54,8 +59,25 @@ export async function batchGetItems(
   const all = [...unique.values()];
   const chunks: TableKey[][] = [];
   for (let start = 0; start < all.length; start += BATCH_GET_MAX_KEYS) chunks.push(all.slice(start, start + BATCH_GET_MAX_KEYS));
-  await Promise.all(chunks.map((chunk) => readChunk(db, tableName, chunk, options, result)));
+  await mapConcurrent(chunks, options.concurrency ?? chunks.length, (chunk) => readChunk(db, tableName, chunk, options, result));
   return result;
+}
+
+/**
+ * For callers that need every key or nothing (imports, exports, erasure): the items found, in no
+ * particular order; throws the request's own error (or says how many keys stayed unprocessed).
+ */
+export async function batchGetAll(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly TableKey[],
+  options: BatchGetOptions = {},
+): Promise<Record<string, unknown>[]> {
+  const result = await batchGetItems(db, tableName, keys, options);
+  if (result.failed.size > 0) {
+    throw result.error ?? new Error(`BatchGetItem left ${result.failed.size} key(s) unprocessed`);
+  }
+  return [...result.items.values()];
 }
 
 async function readChunk(
@@ -91,8 +113,9 @@ async function readChunk(
         result.items.set(keyId({ pk: String(item.pk), sk: String(item.sk) }), item);
       }
       pending = (response.UnprocessedKeys?.[tableName]?.Keys ?? []).map((key) => ({ pk: String(key.pk), sk: String(key.sk) }));
-    } catch {
+    } catch (error) {
       // Throttling or timeouts the SDK could not ride out: these keys stay unread (fail closed).
+      result.error ??= error;
       break;
     }
   }

@@ -15,7 +15,7 @@ import { isExpired } from '../../domain/retention/expires-at.ts';
 import type { StatIncrement } from '../../domain/reports/consent-stats.ts';
 import { statCounterUpdate } from './stats-store.ts';
 import type { RetentionOverride } from '../../domain/retention/retention-policy.ts';
-import { batchGetItems } from './batch-get.ts';
+import { batchGetAll } from './batch-get-items.ts';
 import { ConsentSummaryStore, type SummaryChange } from './consent-summary-store.ts';
 import type { SecretBox } from '../../security/secret-box.ts';
 import { byLineIndexAttributes, contactIndexAttributes, expiryAttributes, keys, SK_PREFIX } from './table-keys.ts';
@@ -435,7 +435,7 @@ export class ConsentStore {
     const markerKeys = wanted.markers.map((ref) => keys.inboundMarker(accountId, ref.contact, ref.provider, ref.messageId));
     const recordKeys = wanted.records.map((ref) => keys.consent(accountId, ref.contact, ref.channel, ref.scope));
     const profileKeys = wanted.contacts.map((contact) => keys.profile(accountId, contact));
-    const items = await batchGetItems(this.db, this.tableName, [...markerKeys, ...recordKeys, ...profileKeys], { consistent: true, concurrency: 8 });
+    const items = await batchGetAll(this.db, this.tableName, [...markerKeys, ...recordKeys, ...profileKeys], { consistentRead: true, concurrency: 8 });
     const markers = new Set<string>();
     const records = new Map<string, ConsentRecord>();
     const contacts = new Map<string, ContactRetentionState>();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { KindCounts } from '../../domain/retention/item-kind.ts';
-import { batchGetItems } from './batch-get.ts';
+import { batchGetAll } from './batch-get-items.ts';
 import { ConsentSummaryStore, type TransactItem } from './consent-summary-store.ts';
 import { keys } from './table-keys.ts';
 import { SEALING_CONTEXT, type SecretBox } from '../../security/secret-box.ts';
@@ -80,11 +80,11 @@ export class ErasureStore {
 
   /** Tombstones of many contacts at once (imports check every row), by hash. */
   async getTombstones(accountId: string, contactHashes: readonly string[]): Promise<Map<string, Tombstone>> {
-    const items = await batchGetItems(
+    const items = await batchGetAll(
       this.db,
       this.tableName,
       contactHashes.map((hash) => keys.tombstone(accountId, hash)),
-      { consistent: true },
+      { consistentRead: true },
     );
     return new Map(items.map((item) => [String(item.contactHash), toTombstone(item)]));
   }
@@ -112,7 +112,7 @@ export class ErasureStore {
     const summaryKeys = ConsentSummaryStore.contactKeys(accountId, tombstone.contact);
     for (let round = 1; round <= START_ROUNDS; round += 1) {
       const existing = new Map(
-        (await batchGetItems(this.db, this.tableName, summaryKeys, { consistent: true, projection: 'pk, sk, version' })).map((item) => [String(item.sk), item]),
+        (await batchGetAll(this.db, this.tableName, summaryKeys, { consistentRead: true, attributes: ['version'] })).map((item) => [String(item.sk), item]),
       );
       const stamps = summaryKeys.map((key): TransactItem => {
         const version = existing.get(key.sk)?.version;

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StatDimension, StatField, StatIncrement, LastMarketingSend } from '../../domain/reports/consent-stats.ts';
 import { isExpired } from '../../domain/retention/expires-at.ts';
-import { batchGetItems } from './batch-get.ts';
+import { batchGetAll } from './batch-get-items.ts';
 import { claimRefOf, readReceipts, wasSent } from './gate-receipts.ts';
 import { queryAll } from './query-all.ts';
 import { expiryIndexAttributes, keys, marketingSendPartition, STATS_SHARDS } from './table-keys.ts';
@@ -103,7 +103,7 @@ export class StatsStore {
         }),
       );
       const entries = (found.Items ?? []).map((entry) => ({ pk: String(entry.pk), sk: String(entry.sk) }));
-      const history = new Map((await batchGetItems(this.db, this.tableName, entries)).map((item) => [`${String(item.pk)}|${String(item.sk)}`, item]));
+      const history = new Map((await batchGetAll(this.db, this.tableName, entries)).map((item) => [`${String(item.pk)}|${String(item.sk)}`, item]));
       const live = entries.flatMap((entry) => {
         const item = history.get(`${entry.pk}|${entry.sk}`);
         return item && !isExpired(item.expiresAt as number | undefined, window.nowMs) ? [item] : [];

@@ -5,10 +5,12 @@ import {
   type ConsentChangedDetail,
   type ConsentEventPublisher,
 } from '../../domain/consent/consent-changed-event.ts';
+import { mapConcurrent } from '../../concurrency/map-concurrent.ts';
 
 /** PutEvents takes at most 10 entries per call. */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
 const MAX_ROUNDS = 3;
+const PUT_EVENTS_CONCURRENCY = 4;
 
 /** Created once per container; the endpoint comes from AWS_ENDPOINT_URL_EVENTBRIDGE when set (local stack). */
 export function createEventBridgeClient(): EventBridgeClient {
@@ -28,9 +30,12 @@ export class EventBridgeConsentEventPublisher implements ConsentEventPublisher {
   ) {}
 
   async publish(events: readonly ConsentChangedDetail[]): Promise<void> {
+    const chunks: PutEventsRequestEntry[][] = [];
     for (let start = 0; start < events.length; start += PUT_EVENTS_MAX_ENTRIES) {
-      await this.putChunk(events.slice(start, start + PUT_EVENTS_MAX_ENTRIES).map((detail) => this.entry(detail)));
+      chunks.push(events.slice(start, start + PUT_EVENTS_MAX_ENTRIES).map((detail) => this.entry(detail)));
     }
+    // An import announces thousands of changes: a few calls in flight, not one after another.
+    await mapConcurrent(chunks, PUT_EVENTS_CONCURRENCY, (chunk) => this.putChunk(chunk));
   }
 
   private entry(detail: ConsentChangedDetail): PutEventsRequestEntry {

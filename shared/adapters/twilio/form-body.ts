@@ -15,7 +15,10 @@ export class MalformedBodyError extends Error {
  * with U+FFFD and drops a leading `?`, so a forged or corrupted body would decode to something other
  * than what was signed instead of being rejected.
  */
-export function parseFormBody(raw: string): Record<string, string | string[]> {
+/** Form parameters; a name given several times keeps every value. */
+export type FormParams = Record<string, string | string[]>;
+
+export function parseFormBody(raw: string): FormParams {
   const values = new Map<string, string[]>();
   const segments = raw.split('&');
   segments.forEach((segment, index) => {

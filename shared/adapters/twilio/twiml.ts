@@ -1,3 +1,5 @@
+import type { HttpResult } from '../../http/http-handler.ts';
+
 export const TWIML_CONTENT_TYPE = 'text/xml';
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
@@ -27,4 +29,9 @@ export function renderTwiml(message?: string): string {
 
 function escapeXml(text: string): string {
   return text.replace(XML_FORBIDDEN, '').replace(/[&<>"']/g, (char) => XML_ESCAPES[char] ?? char);
+}
+
+/** A TwiML HTTP answer: Twilio reads TwiML even on errors (an empty <Response/>); a 5xx makes it retry. */
+export function twimlResult(statusCode: number, message?: string): HttpResult {
+  return { statusCode, headers: { 'content-type': TWIML_CONTENT_TYPE }, body: renderTwiml(message) };
 }

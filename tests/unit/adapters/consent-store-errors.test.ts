@@ -88,7 +88,7 @@ describe('consent writes when DynamoDB misbehaves', () => {
     const result = await recordConsentChange(failing, input);
     expect(result).toMatchObject({ duplicate: false });
     // Logged with the event id, from which the change can be replayed; the contact masked.
-    expect(logged).toHaveBeenCalledWith('ConsentChanged event not published', expect.objectContaining({ eventId: result.duplicate ? '' : result.event.eventId, contact: '+12***43' }));
+    expect(logged).toHaveBeenCalledWith('ConsentChanged events not published', expect.objectContaining({ eventIds: [result.duplicate ? '' : result.event.eventId], contact: '+12***43' }));
     logged.mockRestore();
   });
 

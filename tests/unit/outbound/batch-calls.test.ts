@@ -3,7 +3,7 @@ import { BatchGetCommand, DynamoDBDocumentClient, type BatchGetCommandInput } fr
 import { SendMessageBatchCommand, SQSClient, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { batchGetItems, keyId } from '../../../shared/adapters/dynamodb/batch-get-items.ts';
+import { batchGetAll, batchGetItems, keyId } from '../../../shared/adapters/dynamodb/batch-get-items.ts';
 import { chunkForSendBatch, sendBatch } from '../../../shared/adapters/sqs/queue-sender.ts';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
@@ -52,6 +52,35 @@ describe('batchGetItems', () => {
     expect([...result.failed]).toEqual([keyId({ pk: 'a', sk: 'b' })]);
     expect(waits).toHaveLength(2);
     expect(waits[1]).toBeLessThanOrEqual(400);
+  });
+});
+
+describe('batchGetAll', () => {
+  it('returns every item, with at most `concurrency` requests in flight', async () => {
+    let inFlight = 0;
+    let most = 0;
+    dynamo.on(BatchGetCommand).callsFake(async (input: BatchGetCommandInput) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlight -= 1;
+      return { Responses: { t: (input.RequestItems?.t?.Keys ?? []).map((key) => ({ ...key })) } };
+    });
+    const keys = Array.from({ length: 950 }, (_, index) => ({ pk: `P${index}`, sk: 'S' }));
+    const items = await batchGetAll(documentClient, 't', keys, { concurrency: 3, sleep: noSleep });
+    expect(items).toHaveLength(950);
+    expect(most).toBe(3);
+  });
+
+  it("throws the request's own error, or says how many keys stayed unprocessed", async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    dynamo.on(BatchGetCommand).rejects(throttled);
+    await expect(batchGetAll(documentClient, 't', [{ pk: 'a', sk: 'b' }], { sleep: noSleep })).rejects.toBe(throttled);
+    dynamo.reset();
+    dynamo.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => ({ Responses: { t: [] }, UnprocessedKeys: { t: { Keys: input.RequestItems?.t?.Keys } } }));
+    await expect(batchGetAll(documentClient, 't', [{ pk: 'a', sk: 'b' }, { pk: 'c', sk: 'd' }], { maxRounds: 2, sleep: noSleep })).rejects.toThrow(
+      'BatchGetItem left 2 key(s) unprocessed',
+    );
   });
 });
 

@@ -10,8 +10,9 @@ import type { AuditEvent } from '../../../../../shared/domain/consent/audit-even
 import type { EffectiveStatus } from '../../../../../shared/domain/consent/effective-status.ts';
 import type { WebForm, WebFormInput } from '../../../../../shared/domain/forms/web-form.ts';
 import type { KeywordRule, KeywordRuleInput } from '../../../../../shared/domain/keywords/keyword-rule.ts';
+import type { OptOutGroup, OptOutReport } from '../../../../../shared/domain/reports/opt-out-report.ts';
 
-export type { AccountSettings, AccountSettingsPatch, AuditEvent, Channel, ConsentStatus, EffectiveStatus, KeywordRule, Line, LineInput, ReportedStatus, WebForm };
+export type { AccountSettings, AccountSettingsPatch, AuditEvent, Channel, ConsentStatus, EffectiveStatus, KeywordRule, Line, LineInput, OptOutGroup, OptOutReport, ReportedStatus, WebForm };
 
 /** A rule as POST/PUT /v1/rules take it (fields with defaults may be left out). */
 export type RuleInput = Partial<Pick<KeywordRuleInput, 'matchMode' | 'scope'>> & Omit<KeywordRuleInput, 'matchMode' | 'scope'>;
@@ -109,25 +110,7 @@ export interface SnapshotPage {
   nextCursor?: string;
 }
 
-export type ReportGroupBy = 'day' | 'line' | 'keyword' | 'campaign' | 'reason';
-
-export interface OptOutGroup {
-  key: string;
-  optOuts: number;
-  optIns: number;
-  sent?: number;
-  optOutRate?: number | null;
-  optOutRatePercent?: string | null;
-}
-
-export interface OptOutReport {
-  from: string;
-  to: string;
-  groupBy: ReportGroupBy;
-  attributionWindowHours: number;
-  totals: { optOuts: number; optIns: number };
-  groups: OptOutGroup[];
-}
+export type ReportGroupBy = OptOutReport['groupBy'];
 
 export interface NewAccount {
   accountId: string;
