@@ -30,7 +30,7 @@ const MAX_TRANSACTION_BYTES = 3 * 1024 * 1024;
  * writes five items, all in the same expiry day, and a profile and a consent record in the
  * account's byContact and the line's byLine shards: at 2,000 rows/s the busiest of those stays
  * under a third of its partition limit with the webhooks and a burst running (SCALING.md). A
- * 10-million-row import takes about 1 h 25 min.
+ * 10-million-row import takes about 1 h 23 min.
  */
 export const IMPORT_ROWS_PER_SECOND = 2000;
 /** Packed transactions in flight at once. */
