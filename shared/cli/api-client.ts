@@ -17,6 +17,11 @@ export interface ApiClientOptions {
   maxAttempts?: number;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Longest total wait on 429 answers that name a Retry-After (the server's back-pressure, e.g. an
+   * import over the account's rows per second): those waits do not use up attempts. Default 1 hour.
+   */
+  maxRateLimitWaitMs?: number;
 }
 
 const RETRYABLE = new Set([429, 500, 502, 503, 504]);
@@ -27,6 +32,8 @@ export function createApiClient(options: ApiClientOptions) {
   const doFetch = options.fetch ?? fetch;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const maxAttempts = options.maxAttempts ?? 5;
+  const maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? 3_600_000;
+  let rateLimitWaitedMs = 0;
 
   async function request(method: string, path: string, init: { body?: string | Uint8Array; contentType?: string } = {}): Promise<Response> {
     for (let attempt = 1; ; attempt += 1) {
@@ -45,6 +52,15 @@ export function createApiClient(options: ApiClientOptions) {
         failure = error;
       }
       if (response && response.status < 400) return response;
+      const retryAfterMs = response?.status === 429 ? retryAfter(response.headers.get('retry-after')) : undefined;
+      if (retryAfterMs !== undefined && rateLimitWaitedMs + retryAfterMs <= maxRateLimitWaitMs) {
+        // Back-pressure, not a failure: wait as told, without using up an attempt.
+        await response?.body?.cancel();
+        rateLimitWaitedMs += retryAfterMs;
+        attempt -= 1;
+        await sleep(retryAfterMs);
+        continue;
+      }
       const retryable = response === undefined || RETRYABLE.has(response.status);
       if (!retryable || attempt >= maxAttempts) {
         if (!response) throw new ApiError(0, 'network_error', `Cannot reach ${baseUrl}: ${(failure as Error).message}`);
@@ -65,6 +81,12 @@ export function createApiClient(options: ApiClientOptions) {
 }
 
 export type ApiClient = ReturnType<typeof createApiClient>;
+
+/** Retry-After in seconds (the form optgate sends), as ms; undefined when absent or not a number. */
+function retryAfter(header: string | null): number | undefined {
+  if (header === null || !/^\d+$/.test(header.trim())) return undefined;
+  return Math.max(1, Number(header.trim())) * 1000;
+}
 
 async function toApiError(response: Response): Promise<ApiError> {
   const text = await response.text();

@@ -75,3 +75,13 @@ export class ServiceUnavailableError extends AppError {
     super(503, 'service_unavailable', message);
   }
 }
+
+/** Over a rate the service keeps (import back-pressure): nothing was done; retry after `retryAfterSeconds`. */
+export class TooManyRequestsError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(429, 'rate_limited', message);
+  }
+}

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { AppError } from '../domain/errors.ts';
+import { AppError, TooManyRequestsError } from '../domain/errors.ts';
 
 const SECURITY_HEADERS = {
   'cache-control': 'no-store',
@@ -25,9 +25,11 @@ export function noContent(): APIGatewayProxyStructuredResultV2 {
 /** `{ "error": { "code", "message" } }`; a 5xx never says more than that something failed. */
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
   if (error instanceof AppError && error.statusCode < 500) {
-    return json(error.statusCode, {
-      error: { code: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) },
-    });
+    return json(
+      error.statusCode,
+      { error: { code: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) } },
+      error instanceof TooManyRequestsError ? { 'retry-after': String(error.retryAfterSeconds) } : {},
+    );
   }
   const statusCode = error instanceof AppError ? error.statusCode : 500;
   return json(statusCode, { error: { code: 'internal_error', message: 'Something went wrong; retry later' } });

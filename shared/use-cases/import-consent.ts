@@ -7,10 +7,11 @@ import type { Channel } from '../domain/channels.ts';
 import { applyConsentEvent, type ConsentEffect } from '../domain/consent/apply-consent-event.ts';
 import type { ConsentChange, ConsentRecord } from '../domain/consent/consent-record.ts';
 import { isRowError, parseConsentCsv, validateImportRow, type ImportRow, type RowError } from '../domain/imports/consent-csv.ts';
-import { ValidationError } from '../domain/errors.ts';
+import { TooManyRequestsError, ValidationError } from '../domain/errors.ts';
 import { contactErasureHash } from '../domain/retention/erasure-hash.ts';
 import { effectiveDataRetention, expiresAtAfter } from '../domain/retention/retention-policy.ts';
 import { mapConcurrent } from '../concurrency/map-concurrent.ts';
+import { Pacer } from '../concurrency/pacer.ts';
 import { announceConsentChanges, consentAuditEvent, recordConsentChange } from './record-consent-change.ts';
 import { consentStatIncrements, type StatIncrement } from '../domain/reports/consent-stats.ts';
 import { expiresAtFor } from '../domain/retention/expires-at.ts';
@@ -24,12 +25,21 @@ const ROW_CONCURRENCY = 16;
 /** DynamoDB's TransactWriteItems limits: 100 items, 4 MB. */
 const MAX_TRANSACTION_ITEMS = 100;
 const MAX_TRANSACTION_BYTES = 3 * 1024 * 1024;
+/**
+ * Rows per second one account may import, however many clients send (back-pressure). Each row
+ * writes five items, all in the same expiry day, and a profile and a consent record in the
+ * account's byContact and the line's byLine shards: at 2,000 rows/s the busiest of those stays
+ * under a third of its partition limit with the webhooks and a burst running (SCALING.md). A
+ * 10-million-row import takes about 1 h 23 min.
+ */
+export const IMPORT_ROWS_PER_SECOND = 2000;
 /** Packed transactions in flight at once. */
 const TRANSACTION_CONCURRENCY = 8;
 /** Counter updates of one packed transaction in flight at once. */
 const COUNTER_CONCURRENCY = 4;
 // Monotonic: the rows of one request share a millisecond and keep their order.
 const nextEventId = monotonicFactory();
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** Idempotency markers of import rows use this provider name (sort key INBOUND#import#{batchId}:{line}). */
 export const IMPORT_PROVIDER = 'import';
 
@@ -48,10 +58,14 @@ export interface ImportResult {
   complete: boolean;
 }
 
-export type ImportDeps = Pick<DataStores, 'accountStore' | 'lineStore' | 'consentStore' | 'erasureStore'> &
+export type ImportDeps = Pick<DataStores, 'accountStore' | 'lineStore' | 'consentStore' | 'erasureStore' | 'importPaceStore'> &
   Pick<RecordConsentChangeDeps, 'statsStore' | 'consentEvents'> & {
   now: () => Date;
   realNowMs: () => number;
+  /** Rows per second for this account (default IMPORT_ROWS_PER_SECOND). */
+  importRowsPerSecond?: number;
+  /** The pacing's wait (tests pass one that records instead of waiting). */
+  sleep?: (ms: number) => Promise<void>;
 };
 
 const BATCH_ID_PATTERN = /^[A-Za-z0-9_-]{8,80}$/;
@@ -82,6 +96,15 @@ export async function importConsentCsv(
     throw new ValidationError(`At most ${MAX_IMPORT_ROWS} rows per request: send larger files in chunks (the CLI does)`);
   }
   const now = deps.now();
+  // Back-pressure: this request's rows get their time slot at the account's rate, or the caller waits.
+  const rate = deps.importRowsPerSecond ?? IMPORT_ROWS_PER_SECOND;
+  const reservedAt = deps.realNowMs();
+  const reservation = await deps.importPaceStore.reserve(input.accountId, records.length, rate, reservedAt);
+  if (!reservation.ok) {
+    const seconds = Math.ceil(reservation.retryAfterMs / 1000);
+    throw new TooManyRequestsError(`This account imports at most ${rate} rows per second: send this chunk again in ${seconds} s`, seconds);
+  }
+  const pacer = new Pacer(rate, deps.realNowMs, deps.sleep);
   const [lines, settings] = await Promise.all([deps.lineStore.listLines(input.accountId), deps.accountStore.getSettings(input.accountId)]);
   const context = { lines: new Map<string, Channel>(lines.map((line) => [line.lineId, line.channel])), nowMs: now.getTime(), batchId };
   const rejected: RowError[] = [];
@@ -150,6 +173,7 @@ export async function importConsentCsv(
     }
   };
   await mapConcurrent(packed, TRANSACTION_CONCURRENCY, async (group) => {
+    await pacer.take(group.reduce((sum, plan) => sum + plan.rows.length, 0));
     if (!timeLeft()) {
       complete = false;
       return;
@@ -164,10 +188,14 @@ export async function importConsentCsv(
     for (const plan of group) await applyOneByOne(plan);
   });
   await mapConcurrent(oneByOne, ROW_CONCURRENCY, async (plan) => {
+    await pacer.take(plan.rows.length);
     if (timeLeft()) await applyOneByOne(plan);
     else complete = false;
   });
 
+  // Answer once this request's time slot is over, so the client's next chunk finds the account free.
+  const slotLeftMs = reservedAt + Math.ceil((records.length * 1000) / rate) - deps.realNowMs();
+  if (complete && slotLeftMs > 0) await (deps.sleep ?? defaultSleep)(slotLeftMs);
   rejected.sort((a, b) => a.line - b.line);
   return { batchId, rows: records.length, applied, duplicates: counts.duplicates, rejected, complete };
 }

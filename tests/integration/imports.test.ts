@@ -121,6 +121,31 @@ describe('consent import (CSV)', () => {
     expect(events.body.events[0]?.evidence).toMatchObject({ importBatchId: 'imp_test_chunked_0001', importLine: 5001 });
   });
 
+  it('keeps an account under its import rate: a chunk sent while another holds the time slot gets 429 with Retry-After and changes nothing', async () => {
+    const { accountId, apiKey } = await createAccount();
+    const line = await createLine(apiKey, { provider: 'aws' });
+    // 600 rows hold the account's slot for 0.3 s at 2,000 rows/s: two chunks sent at once cannot both have it.
+    const chunk = (prefix: string) => {
+      const contacts = Array.from({ length: 600 }, (_, index) => `${prefix}${String(index).padStart(3, '0')}`);
+      return { contacts, csv: ['contact,channel,line,status,occurredAt', ...contacts.map((contact) => `${contact},sms,${line.lineId},opted_in,2026-01-10T09:00:00Z`)].join('\n') };
+    };
+    const [a, b] = [chunk(uniquePhone().slice(0, 9)), chunk(uniquePhone().slice(0, 9))];
+    const answers = await Promise.all([post(apiKey, a.csv), post(apiKey, b.csv)]);
+    const refused = answers.filter((answer) => answer.status === 429);
+    const accepted = answers.filter((answer) => answer.status === 200);
+    expect(accepted).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect(Number(refused[0]?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((refused[0]?.body as unknown as ErrorBody).error.code).toBe('rate_limited');
+    // The refused chunk wrote nothing; sent again after the wait, it is applied in full.
+    const refusedChunk = answers[0]?.status === 429 ? a : b;
+    expect(await partitionItems(db, accountId, refusedChunk.contacts[0] ?? '')).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, Number(refused[0]?.headers.get('retry-after')) * 1000));
+    const retried = await post(apiKey, refusedChunk.csv);
+    expect(retried.status, retried.text).toBe(200);
+    expect(retried.body.applied.changed).toBe(600);
+  });
+
   it('rejects what is not a usable CSV as a whole with a 4xx, changing nothing', async () => {
     const { apiKey } = await createAccount();
     const cases: [string, string, number][] = [

@@ -126,7 +126,7 @@ describe('retention: per-contact override, expired reads, scheduled sweep', () =
       const expiresAt = item.expiresAt as number;
       expect(expiresAt - before, String(item.sk)).toBeGreaterThanOrEqual(2 * 86_400 - 5);
       expect(expiresAt - before, String(item.sk)).toBeLessThanOrEqual(2 * 86_400 + 5);
-      expect(item.gsi2pk).toMatch(/^EXP#\d{4}-\d{2}-\d{2}#\d$/);
+      expect(item.gsi2pk).toMatch(/^EXP#\d{4}-\d{2}-\d{2}#\d+$/);
     }
     const profile = await api<{ retention: { override: unknown; effective: unknown } }>('GET', path(contact), { key: apiKey });
     expect(profile.body.retention).toEqual({ override: { data: { days: 2 } }, effective: { data: { days: 2 }, messageHistory: { months: 13 } } });

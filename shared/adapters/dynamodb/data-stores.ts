@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ErasureStore } from './erasure-store.ts';
+import { ImportPaceStore } from './import-pace-store.ts';
 import { JobStore } from './job-store.ts';
 import { ProfileStore } from './profile-store.ts';
 import { SweepStore } from './sweep-store.ts';
@@ -14,6 +15,7 @@ export interface DataStores extends Stores {
   erasureStore: ErasureStore;
   jobStore: JobStore;
   sweepStore: SweepStore;
+  importPaceStore: ImportPaceStore;
 }
 
 export function createDataStores(db: DynamoDBDocumentClient, tableName: string, secrets: SecretBox): DataStores {
@@ -25,5 +27,6 @@ export function createDataStores(db: DynamoDBDocumentClient, tableName: string, 
     erasureStore: new ErasureStore(db, tableName, secrets),
     jobStore: new JobStore(db, tableName),
     sweepStore: new SweepStore(db, tableName),
+    importPaceStore: new ImportPaceStore(db, tableName),
   };
 }

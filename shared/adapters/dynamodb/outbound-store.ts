@@ -291,40 +291,52 @@ export class OutboundStore {
    * Records the invocation's receipt (claims sent, claims given back) and the campaign sent counters
    * in one transaction: one write for the whole batch instead of one per message. `recorded` false:
    * the receipt could not be written (the claims then stay until their lease runs out: see the
-   * README's idempotency guarantee). `countersLost`: counters that did not fit beside the receipt
-   * (a batch of over 99 campaigns and days) and then failed in their own transaction.
+   * README's idempotency guarantee). `countersLost`: counters that did not fit beside the receipt (a
+   * batch of over 99 campaigns and days) or kept conflicting beside it, and then failed in their own
+   * transaction.
    */
   async complete(completion: GateCompletion): Promise<{ recorded: boolean; countersLost: number }> {
     const { receipt } = completion;
     const counters = completion.counters.map((counter): TransactItem => ({ Update: statCounterUpdate(this.tableName, counter.accountId, counter.increment, counter.expiresAt) }));
-    const first: TransactItem[] = [
-      { Put: { TableName: this.tableName, Item: receiptItem(receipt, completion.expiresAt, completion.createdAt), ConditionExpression: 'attribute_not_exists(pk)' } },
-      ...counters.slice(0, TRANSACT_MAX_ITEMS - 1),
-    ];
-    if (!(await this.writeTransaction(first))) return { recorded: false, countersLost: 0 };
+    const receiptPut: TransactItem = { Put: { TableName: this.tableName, Item: receiptItem(receipt, completion.expiresAt, completion.createdAt), ConditionExpression: 'attribute_not_exists(pk)' } };
+    const first = await this.writeTransaction([receiptPut, ...counters.slice(0, TRANSACT_MAX_ITEMS - 1)]);
+    let rest = counters.slice(TRANSACT_MAX_ITEMS - 1);
+    if (first === 'contended' && counters.length > 0) {
+      // The counters are shared by every gate invocation of a campaign (a burst: ~100 receipts a
+      // second over STATS_SHARDS items): when they keep conflicting, the receipt — what idempotency
+      // rests on — goes alone, and the counters after it in their own transactions.
+      if ((await this.writeTransaction([receiptPut])) !== 'written') return { recorded: false, countersLost: 0 };
+      rest = counters;
+    } else if (first !== 'written') {
+      return { recorded: false, countersLost: 0 };
+    }
     let countersLost = 0;
-    for (let start = TRANSACT_MAX_ITEMS - 1; start < counters.length; start += TRANSACT_MAX_ITEMS) {
-      const chunk = counters.slice(start, start + TRANSACT_MAX_ITEMS);
-      if (!(await this.writeTransaction(chunk))) countersLost += chunk.length;
+    for (let start = 0; start < rest.length; start += TRANSACT_MAX_ITEMS) {
+      const chunk = rest.slice(start, start + TRANSACT_MAX_ITEMS);
+      if ((await this.writeTransaction(chunk)) !== 'written') countersLost += chunk.length;
     }
     return { recorded: true, countersLost };
   }
 
-  /** One transaction, retried with backoff on conflicts and throttling; false when it could not be written. */
-  private async writeTransaction(items: TransactItem[]): Promise<boolean> {
+  /**
+   * One transaction, retried with backoff on conflicts and throttling. `contended`: every round was
+   * cancelled by a conflict or throttling (no condition failed); `failed`: a condition failed or the
+   * request failed outright.
+   */
+  private async writeTransaction(items: TransactItem[]): Promise<'written' | 'contended' | 'failed'> {
     const maxRounds = this.options.maxWriteRounds ?? 6;
     const sleep = this.options.sleep ?? defaultSleep;
     for (let round = 0; round < maxRounds; round += 1) {
       if (round > 0) await sleep(Math.random() * 25 * 2 ** round);
       try {
         await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-        return true;
+        return 'written';
       } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) return false;
-        if ((error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed')) return false;
+        if (!(error instanceof TransactionCanceledException)) return 'failed';
+        if ((error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed')) return 'failed';
       }
     }
-    return false;
+    return 'contended';
   }
 
   /**

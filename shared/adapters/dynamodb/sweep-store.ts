@@ -13,6 +13,8 @@ export interface SweepPosition {
 export interface SweepState {
   /** The first day the last completed run left open (today at the time). */
   nextStartDay?: string;
+  /** The day whose run last re-queried the look-back days (done once a day: see sweepExpiredItems). */
+  lookbackDoneFor?: string;
   /** Set while a run is unfinished (it stopped at its time budget or failed). */
   position?: SweepPosition;
   lastRun?: { completedAt: string; now: string; deleted: KindCounts; itemsRead: number };
@@ -37,6 +39,7 @@ export class SweepStore {
     if (!Item) return {};
     return {
       ...(typeof Item.nextStartDay === 'string' ? { nextStartDay: Item.nextStartDay } : {}),
+      ...(typeof Item.lookbackDoneFor === 'string' ? { lookbackDoneFor: Item.lookbackDoneFor } : {}),
       ...(Item.position ? { position: Item.position as SweepPosition } : {}),
       ...(Item.lastRun ? { lastRun: Item.lastRun as SweepState['lastRun'] & object } : {}),
     };
@@ -75,11 +78,11 @@ export class SweepStore {
   }
 
   /** A run went through every bucket: forget the position, remember where the next run starts, free the lease. */
-  async complete(owner: string, nextStartDay: string, lastRun: NonNullable<SweepState['lastRun']>): Promise<void> {
+  async complete(owner: string, nextStartDay: string, lastRun: NonNullable<SweepState['lastRun']>, lookbackDoneFor?: string): Promise<void> {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.sweepState(), type: 'sweepState', nextStartDay, lastRun },
+        Item: { ...keys.sweepState(), type: 'sweepState', nextStartDay, lastRun, ...(lookbackDoneFor ? { lookbackDoneFor } : {}) },
         ConditionExpression: 'leaseOwner = :owner',
         ExpressionAttributeValues: { ':owner': owner },
       }),

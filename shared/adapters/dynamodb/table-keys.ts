@@ -27,6 +27,7 @@ import { scopeLabel } from '../../domain/reports/consent-stats.ts';
  * | web form        | A#{account}                 | FORM#{formId}                    |
  * | form (public)   | FORM#{formId}               | FORM                             |
  * | form token key  | A#{account}                 | SECRET#FORMS                     |
+ * | import pace     | A#{account}                 | PACE#IMPORT                      |
  * | rate counter    | A#{account}#RL#{kind}#{hash}| W#{window start, epoch s}        |
  * | stats counter   | A#{account}#STATS#{dim}#{n} | {yyyy-mm-dd}#{value}             |
  * | consent summary | A#{account}#C#{contact}     | SUMMARY#{channel}                |
@@ -133,23 +134,56 @@ export const keys = {
   }),
   /** Which claims of one gate invocation reached their queue: no account, no contact, only claim numbers. */
   gateReceipt: (receiptId: string) => ({ pk: `GATE#RECEIPT#${receiptId}`, sk: 'RECEIPT' }),
+  /** When the account's import may next write (import back-pressure, ImportPaceStore). */
+  importPace: (accountId: string) => ({ pk: `A#${accountId}`, sk: 'PACE#IMPORT' }),
   /** A one-time data migration's state (e.g. consent summaries backfilled). */
   migration: (name: string) => ({ pk: 'MIGRATION', sk: name }),
 } as const;
 
+/**
+ * Shard counts are chosen from the capacity model (SCALING.md, `npm run simulate`): at the modelled
+ * peak no shard may take more than half of a partition's 1,000 write / 3,000 read units per second.
+ * A count only ever grows by a multiple, so the shards of the old layout are a subset of the new
+ * ones: readers query every shard and still find items written before (see SCALING.md, "Changing
+ * a shard count").
+ */
 /** Partitions per line in the byLine index, so a line with millions of contacts is not one hot partition. */
 export const BY_LINE_SHARDS = 8;
-/** Partitions per stats dimension, so a STOP wave after a campaign spreads its counter writes. */
-export const STATS_SHARDS = 8;
+/**
+ * Partitions per stats dimension. Counters are updated inside transactions (consent changes, gate
+ * receipts), and two transactions on one item at once conflict: 64 keeps the busiest counter item
+ * (a campaign's, during its burst and the STOP storm after it) under a 10 % conflict chance.
+ */
+export const STATS_SHARDS = 64;
 
-/** A stable 32-bit hash (FNV-1a) for spreading keys over shards. */
-export function shardOf(value: string, shards: number): number {
+function fnv1a(value: string): number {
   let hash = 0x811c9dc5;
   for (let index = 0; index < value.length; index += 1) {
     hash ^= value.charCodeAt(index);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
-  return hash % shards;
+  return hash;
+}
+
+/** A stable 32-bit hash (FNV-1a) for spreading keys over shards (the byLine index's). */
+export function shardOf(value: string, shards: number): number {
+  return fnv1a(value) % shards;
+}
+
+/**
+ * FNV-1a with MurmurHash3's finaliser: every input bit reaches the low bits, so `% 2^k` spreads
+ * sequential ids (message ids, phone numbers in a range) evenly. Plain FNV-1a or a 31-multiplier
+ * hash modulo a power of two depends on a few low bits of each character: the simulation measured
+ * one of 8 byExpiry shards taking 5× its share of a burst.
+ */
+export function spreadHash(value: string): number {
+  let hash = fnv1a(value);
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b) >>> 0;
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35) >>> 0;
+  hash ^= hash >>> 16;
+  return hash >>> 0;
 }
 
 /** The byLine partition of a scope label (a line id, or `{channel}:*` for channel-wide records). */
@@ -174,14 +208,14 @@ export function byLineIndexAttributes(
 
 export const OPEN_JOBS_PARTITION = 'JOBS#OPEN';
 
-function keyHash(value: string): number {
-  let hash = 0;
-  for (const char of value) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return hash;
-}
-
-/** Spreads expiry-day buckets over shards so one busy day is not one hot index partition. */
-export const EXPIRY_INDEX_SHARDS = 8;
+/**
+ * Spreads expiry-day buckets over shards so one busy day is not one hot index partition: every item
+ * written in a day (each gated message's history item, each webhook's audit event and marker, each
+ * imported row's five items) lands in the same expiry day. At the modelled peak (a 50,000 msg/s burst
+ * on top of everything else) that day takes about 70,000 index writes a second: 256 shards keep
+ * each near a quarter of its limit. The sweep queries them all (see retention-sweep.ts).
+ */
+export const EXPIRY_INDEX_SHARDS = 256;
 
 /**
  * byExpiry index attributes for an item that expires: gsi2pk = EXP#{yyyy-mm-dd}#{shard},
@@ -190,7 +224,7 @@ export const EXPIRY_INDEX_SHARDS = 8;
  */
 export function expiryIndexAttributes(expiresAt: number, pk: string, sk: string): { gsi2pk: string; gsi2sk: string } {
   const day = new Date(expiresAt * 1000).toISOString().slice(0, 10);
-  return { gsi2pk: expiryBucket(day, keyHash(`${pk}|${sk}`) % EXPIRY_INDEX_SHARDS), gsi2sk: `${expiryPrefix(expiresAt)}#${pk}#${sk}` };
+  return { gsi2pk: expiryBucket(day, spreadHash(`${pk}|${sk}`) % EXPIRY_INDEX_SHARDS), gsi2sk: `${expiryPrefix(expiresAt)}#${pk}#${sk}` };
 }
 
 export function expiryBucket(day: string, shard: number): string {
@@ -212,18 +246,20 @@ export function expiryAttributes(
 }
 
 /**
- * Profiles of one account are spread over a few byContact partitions so that a burst of new
- * contacts (an import, a STOP wave) is not one hot index partition. Listing merges the shards in
+ * Profiles of one account are spread over byContact partitions so that a burst of new contacts (an
+ * import, a STOP wave) is not one hot index partition: every webhook and every imported row rewrites
+ * a profile (ALL projection: each rewrite is an index write). At the modelled peak (an import at its
+ * limit plus the webhooks) 16 keep each under a fifth of its limit. Listing merges the shards in
  * contact order (each shard is sorted by gsi3sk = contact).
  */
-export const CONTACT_INDEX_SHARDS = 4;
+export const CONTACT_INDEX_SHARDS = 16;
 
 export function contactIndexPartition(accountId: string, shard: number): string {
   return `A#${accountId}#P#${shard}`;
 }
 
 export function contactIndexAttributes(accountId: string, contact: string): { gsi3pk: string; gsi3sk: string } {
-  return { gsi3pk: contactIndexPartition(accountId, keyHash(contact) % CONTACT_INDEX_SHARDS), gsi3sk: contact };
+  return { gsi3pk: contactIndexPartition(accountId, spreadHash(contact) % CONTACT_INDEX_SHARDS), gsi3sk: contact };
 }
 
 /** byMarketingSend partition of (contact, line): the allowed marketing messages of that line, by time. */

@@ -10,6 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { batchDeleteKeys, BatchWriteIncompleteError } from '../../../shared/adapters/dynamodb/batch-write.ts';
 import { ErasureStore } from '../../../shared/adapters/dynamodb/erasure-store.ts';
 import { SweepStore } from '../../../shared/adapters/dynamodb/sweep-store.ts';
+import { EXPIRY_INDEX_SHARDS } from '../../../shared/adapters/dynamodb/table-keys.ts';
 import { sweepExpiredItems } from '../../../shared/use-cases/retention-sweep.ts';
 import { SEALING_CONTEXT } from '../../../shared/security/secret-box.ts';
 import { testSecretBox } from '../../support/secret-box.ts';
@@ -107,8 +108,8 @@ describe('the sweep when DynamoDB pushes back or a write races it', () => {
     expect(requestsOf(0).map((request) => request.DeleteRequest?.Key?.sk)).toEqual(['EVENT#01J1', 'MSG#1']);
     const conditional = dynamo.commandCalls(DeleteCommand).map((call) => call.args[0].input);
     expect(conditional.map((input) => input.ConditionExpression)).toEqual(['expiresAt <= :now', 'expiresAt <= :now']);
-    // Buckets of the look-back days up to today, 8 shards each: queried, never scanned.
-    expect(report.bucketsQueried).toBe(4 * 8);
+    // Buckets of the look-back days up to today, every shard of each: queried, never scanned.
+    expect(report.bucketsQueried).toBe(4 * EXPIRY_INDEX_SHARDS);
   });
 
   it('frees its lease and fails (to be retried by the next schedule) when deletes keep being throttled', async () => {

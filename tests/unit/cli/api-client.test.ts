@@ -42,4 +42,19 @@ describe('CLI API client', () => {
     await expect(failure).rejects.toBeInstanceOf(ApiError);
     await expect(failure).rejects.toMatchObject({ code: 'network_error' });
   });
+
+  it('waits as a 429 Retry-After says (the import back-pressure) without using up attempts, up to its wait budget', async () => {
+    const throttled = (seconds: string) => new Response(JSON.stringify({ error: { code: 'rate_limited', message: 'slow down' } }), { status: 429, headers: { 'content-type': 'application/json', 'retry-after': seconds } });
+    const { fetch, calls } = fakeFetch([throttled('2'), throttled('3'), throttled('1'), json(200, { ok: true })]);
+    const sleeps: number[] = [];
+    const client = createApiClient({ baseUrl: 'http://api.test', apiKey: 'og_key', fetch, sleep: async (ms) => void sleeps.push(ms), maxAttempts: 1 });
+    await expect(client.json('POST', '/v1/imports')).resolves.toEqual({ status: 200, body: { ok: true } });
+    expect(calls).toHaveLength(4);
+    expect(sleeps).toEqual([2000, 3000, 1000]);
+
+    const again = fakeFetch([throttled('5'), throttled('5')]);
+    const budgeted = createApiClient({ baseUrl: 'http://api.test', apiKey: 'og_key', fetch: again.fetch, sleep: async () => undefined, maxAttempts: 1, maxRateLimitWaitMs: 6000 });
+    await expect(budgeted.json('POST', '/v1/imports')).rejects.toMatchObject({ status: 429, code: 'rate_limited' });
+    expect(again.calls).toHaveLength(2);
+  });
 });

@@ -389,6 +389,32 @@ describe('gate under SQS faults and redeliveries: nothing lost, nothing dispatch
     expect(dispatchedIds()).toEqual(['m1', 'm1']);
   });
 
+  it('campaign counters that keep conflicting (a burst: every gate invocation of the campaign updates them) do not cost the receipt: it is written alone, the counters after it', async () => {
+    const conflict = (input: TransactWriteCommandInput) =>
+      new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: (input.TransactItems ?? []).map((entry) => ({ Code: entry.Update ? 'TransactionConflict' : 'None' })) as never });
+    // The counter item is held by other receipts for the first rounds: receipt + counter conflict every time, the counter alone twice more.
+    let counterConflicts = 0;
+    faults.transact = (input) => {
+      const items = input.TransactItems ?? [];
+      if (!items.some((entry) => entry.Update)) return undefined;
+      if (items.some((entry) => entry.Put)) return conflict(input);
+      counterConflicts += 1;
+      return counterConflicts <= 2 ? conflict(input) : undefined;
+    };
+    const result = await gateOutboundBatch(deps(), [record('m1', A, 'marketing', 'spring'), record('m2', B, 'marketing', 'spring')]);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(receipt('receipt-1')?.sent).toEqual(new Set([0, 1]));
+    expect(sentCounter('spring')).toBe(2);
+    expect(log.lines).toEqual([]);
+
+    // Counters that never get through are reported lost; the receipt still stands.
+    faults.transact = (input) => ((input.TransactItems ?? []).some((entry) => entry.Update) ? conflict(input) : undefined);
+    await gateOutboundBatch(deps(), [record('m3', A, 'marketing', 'spring')]);
+    expect(receipt('receipt-2')?.sent).toEqual(new Set([0]));
+    expect(sentCounter('spring')).toBe(2);
+    expect(log.lines).toContain('Could not record campaign sent counters');
+  });
+
   it('duplicates of one messageId inside a batch are dispatched once', async () => {
     const result = await gateOutboundBatch(deps(), [record('m1', A), { ...record('m1', A), messageId: 'sqs-m1-copy' }]);
     expect(result.batchItemFailures).toEqual([]);
