@@ -2,7 +2,7 @@ import type { FormStore } from '../../shared/adapters/dynamodb/form-store.ts';
 import type { LineStore } from '../../shared/adapters/dynamodb/line-store.ts';
 import { NotFoundError } from '../../shared/domain/errors.ts';
 import { webFormInputSchema } from '../../shared/domain/forms/web-form.ts';
-import { parseJsonBody, pathParameter } from '../../shared/http/api-gateway-request.ts';
+import { parseJsonBody, resourceIdParameter } from '../../shared/http/api-gateway-request.ts';
 import { json, noContent } from '../../shared/http/responses.ts';
 import type { RouteKey } from '../../shared/manifest.ts';
 import { validateWebFormInput, webFormView } from '../../shared/use-cases/manage-web-forms.ts';
@@ -23,15 +23,15 @@ export function formRoutes(deps: { formStore: FormStore; lineStore: LineStore; p
       return json(201, view(await deps.formStore.createForm(accountId, input)));
     },
     'GET /v1/forms': async (_event, { accountId }) => json(200, { forms: (await deps.formStore.listForms(accountId)).map(view) }),
-    'GET /v1/forms/{formId}': async (event, { accountId }) => json(200, view(await existing(accountId, pathParameter(event, 'formId')))),
+    'GET /v1/forms/{formId}': async (event, { accountId }) => json(200, view(await existing(accountId, resourceIdParameter(event, 'formId', 'form')))),
     'PUT /v1/forms/{formId}': async (event, { accountId }) => {
       const input = parseJsonBody(event, webFormInputSchema);
-      const current = await existing(accountId, pathParameter(event, 'formId'));
+      const current = await existing(accountId, resourceIdParameter(event, 'formId', 'form'));
       await validateWebFormInput(deps, accountId, input);
       return json(200, view(await deps.formStore.replaceForm(accountId, current, input)));
     },
     'DELETE /v1/forms/{formId}': async (event, { accountId }) => {
-      await deps.formStore.deleteForm(accountId, pathParameter(event, 'formId'));
+      await deps.formStore.deleteForm(accountId, resourceIdParameter(event, 'formId', 'form'));
       return noContent();
     },
   };

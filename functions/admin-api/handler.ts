@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { JobStore } from '../../shared/adapters/dynamodb/job-store.ts';
@@ -12,7 +12,7 @@ import { normalizeContact } from '../../shared/domain/contact-address.ts';
 import { NotFoundError } from '../../shared/domain/errors.ts';
 import { BUILTIN_RULES } from '../../shared/domain/keywords/builtin-rules.ts';
 import { keywordRuleInputSchema } from '../../shared/domain/keywords/keyword-rule.ts';
-import { parseJsonBody, pathParameter, validate } from '../../shared/http/api-gateway-request.ts';
+import { parseJsonBody, pathParameter, resourceIdParameter, validate } from '../../shared/http/api-gateway-request.ts';
 import { authenticate, requireAccount, requireOperator } from '../../shared/http/authenticate.ts';
 import { createAccountSchema, eventsQuerySchema } from '../../shared/http/admin-request-schemas.ts';
 import { httpHandler } from '../../shared/http/http-handler.ts';
@@ -74,7 +74,7 @@ const accountRoutes: Partial<Record<RouteKey, AccountRoute>> = {
   },
 
   'DELETE /v1/lines/{lineId}': async (event, { accountId }) => {
-    await stores.lineStore.deleteLine(accountId, pathParameter(event, 'lineId'));
+    await stores.lineStore.deleteLine(accountId, resourceIdParameter(event, 'lineId', 'line'));
     return noContent();
   },
 
@@ -90,13 +90,13 @@ const accountRoutes: Partial<Record<RouteKey, AccountRoute>> = {
   'PUT /v1/rules/{ruleId}': async (event, { accountId }) => {
     const input = parseJsonBody(event, keywordRuleInputSchema);
     await assertRuleLine(stores, accountId, input);
-    return json(200, await stores.ruleStore.replaceRule(accountId, pathParameter(event, 'ruleId'), input));
+    return json(200, await stores.ruleStore.replaceRule(accountId, resourceIdParameter(event, 'ruleId', 'rule'), input));
   },
 
   'POST /v1/rules/test': async (event, { accountId }) => json(200, await testKeywordRules(stores, accountId, parseJsonBody(event, keywordTestSchema))),
 
   'DELETE /v1/rules/{ruleId}': async (event, { accountId }) => {
-    await stores.ruleStore.deleteRule(accountId, pathParameter(event, 'ruleId'));
+    await stores.ruleStore.deleteRule(accountId, resourceIdParameter(event, 'ruleId', 'rule'));
     return noContent();
   },
 

@@ -1,5 +1,5 @@
 import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createDataStores } from '../../shared/adapters/dynamodb/data-stores.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { currentTime } from '../../shared/clock/current-time.ts';

@@ -8,7 +8,7 @@ import { createSesClient, SesMailSender } from '../../shared/adapters/ses/ses-ma
 import { MalformedBodyError, parseFormBody } from '../../shared/adapters/twilio/form-body.ts';
 import { loadServiceConfig } from '../../shared/config/service-config.ts';
 import { AppError, MalformedRequestError, NotFoundError, UnsupportedMediaTypeError } from '../../shared/domain/errors.ts';
-import { decodeUtf8, mediaType, pathParameter, rawBody } from '../../shared/http/api-gateway-request.ts';
+import { decodeUtf8, mediaType, pathParameter, rawBody, resourceIdParameter } from '../../shared/http/api-gateway-request.ts';
 import { httpHandler, type HttpEvent, type HttpResult } from '../../shared/http/http-handler.ts';
 import type { RouteKey } from '../../shared/manifest.ts';
 import { confirmWebForm, showConfirmation } from '../../shared/use-cases/confirm-web-form.ts';
@@ -71,13 +71,13 @@ function formFields(event: HttpEvent): Record<string, string | string[]> {
 const visitor = (event: HttpEvent) => ({ ip: event.requestContext.http.sourceIp, userAgent: event.requestContext.http.userAgent ?? '' });
 
 const routes: Partial<Record<RouteKey, (event: HttpEvent) => Promise<FormResponse>>> = {
-  'GET /forms/{formId}': (event) => showWebForm(deps, pathParameter(event, 'formId')),
+  'GET /forms/{formId}': (event) => showWebForm(deps, resourceIdParameter(event, 'formId', 'form')),
   'POST /forms/{formId}': (event) =>
-    submitWebForm(deps, { formId: pathParameter(event, 'formId'), fields: formFields(event), visitor: visitor(event), now: deps.now() }),
+    submitWebForm(deps, { formId: resourceIdParameter(event, 'formId', 'form'), fields: formFields(event), visitor: visitor(event), now: deps.now() }),
   'GET /forms/{formId}/confirm/{token}': (event) =>
-    showConfirmation(deps, { formId: pathParameter(event, 'formId'), token: pathParameter(event, 'token'), now: deps.now() }),
+    showConfirmation(deps, { formId: resourceIdParameter(event, 'formId', 'form'), token: pathParameter(event, 'token'), now: deps.now() }),
   'POST /forms/{formId}/confirm/{token}': (event) =>
-    confirmWebForm(deps, { formId: pathParameter(event, 'formId'), token: pathParameter(event, 'token'), visitor: visitor(event), now: deps.now() }),
+    confirmWebForm(deps, { formId: resourceIdParameter(event, 'formId', 'form'), token: pathParameter(event, 'token'), visitor: visitor(event), now: deps.now() }),
 };
 
 /** The public form pages: HTML with a strict CSP, framable only by the account's allowed origins. */

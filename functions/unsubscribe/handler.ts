@@ -1,5 +1,5 @@
 import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
 import { MalformedBodyError, parseFormBody } from '../../shared/adapters/twilio/form-body.ts';

@@ -110,8 +110,10 @@ export class OptgateFunction extends Construct {
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+      // No NODE_OPTIONS=--enable-source-maps: Node would read and parse each bundle's source map at
+      // every cold start (30–80 ms here, BENCHMARKS.md). The maps ship beside the bundles, for
+      // resolving a logged stack trace after the fact.
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'optgate',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(props.stage),
@@ -125,10 +127,13 @@ export class OptgateFunction extends Construct {
         mainFields: ['module', 'main'],
         minify: true,
         sourceMap: true,
-        // Stack traces need file names and lines, not the sources: keeps the bundle small.
+        // Resolving stack traces needs file names and lines, not the sources: keeps the asset small.
         sourcesContent: false,
-        // Ship the SDK version the tests ran against instead of whatever the runtime carries today.
-        bundleAwsSDK: true,
+        // The AWS SDK v3 the nodejs24.x runtime provides, not a copy in every bundle: bundles were
+        // 0.8–1.2 MB with it, and parsing them is most of a cold start (BENCHMARKS.md, cold start).
+        // The SDK's APIs used here are long stable; the runtime's SDK gets AWS's security updates.
+        bundleAwsSDK: false,
+        externalModules: ['@aws-sdk/*'],
         tsconfig: path.join(PROJECT_ROOT, 'tsconfig.json'),
         ...(definition.staticAssets ? { commandHooks: staticAssetHooks(definition, definition.staticAssets) } : {}),
       },

@@ -12,7 +12,7 @@ import type { createLambdaRuntime } from './lambda-runtime.ts';
 import type { QueueRecorder } from './queue-recorder.ts';
 import { LOCAL_SNS_CERTIFICATE_FILE, type LocalSnsSigner } from './local-sns-signer.ts';
 import { createRouteMatcher } from './route-matcher.ts';
-import { toSnsEvent } from './sns-delivery.ts';
+import { NothingToReserialiseError, SNS_FORGERIES, toSnsEvent, type SnsForgery } from './sns-delivery.ts';
 import type { createSweepRunner } from './sweep-runner.ts';
 
 /** API Gateway's payload limit. */
@@ -74,6 +74,14 @@ function readBody(request: IncomingMessage): Promise<Buffer | 'too_large'> {
   });
 }
 
+/** `?forge=<kind>` (or the older `?tamper=1`) on the SNS helpers: deliver a forged message (sns-delivery.ts). */
+function forgeryOf(url: URL): SnsForgery | undefined | 'invalid' {
+  if (url.searchParams.get('tamper') === '1') return 'altered-message';
+  const forge = url.searchParams.get('forge');
+  if (forge === null) return undefined;
+  return (SNS_FORGERIES as readonly string[]).includes(forge) ? (forge as SnsForgery) : 'invalid';
+}
+
 /** `x-optgate-now: <ISO>` pins the service clock for one request (local stack, tests only). */
 function pinnedTime(request: IncomingMessage): Date | 'invalid' | undefined {
   const value = request.headers['x-optgate-now'];
@@ -100,7 +108,7 @@ export function createLocalHttpServer(deps: LocalServerDeps): Server {
   async function deliverSns(
     topic: TopicName,
     message: string,
-    options: { timestamp?: Date; subject?: string; tamper?: boolean } = {},
+    options: { timestamp?: Date; subject?: string; forge?: SnsForgery } = {},
   ): Promise<{ snsMessageId: string; attempts: number }> {
     const fn = subscriberOf(topic);
     const event = toSnsEvent(message, deps.topicArns[topic], deps.snsSigner, options);
@@ -118,6 +126,11 @@ export function createLocalHttpServer(deps: LocalServerDeps): Server {
 
   async function handleLocal(request: IncomingMessage, response: ServerResponse, url: URL, body: Buffer): Promise<boolean> {
     const route = `${request.method} ${url.pathname}`;
+    const forge = forgeryOf(url);
+    if (forge === 'invalid') {
+      send(response, 400, { error: { code: 'validation_failed', message: `forge must be one of ${SNS_FORGERIES.join(', ')}` } });
+      return true;
+    }
     if (route === 'POST /local/aws-sms') {
       // An optional timestamp lets a test replay a late (older) notification as SNS would redeliver it.
       const timestampParam = url.searchParams.get('timestamp');
@@ -126,7 +139,7 @@ export function createLocalHttpServer(deps: LocalServerDeps): Server {
         send(response, 400, { error: { code: 'validation_failed', message: 'timestamp must be ISO 8601' } });
         return true;
       }
-      const result = await deliverSns('awsSmsInbound', body.toString('utf8'), { timestamp });
+      const result = await deliverSns('awsSmsInbound', body.toString('utf8'), { timestamp, forge });
       send(response, 202, { delivered: true, ...result });
       return true;
     }
@@ -138,7 +151,7 @@ export function createLocalHttpServer(deps: LocalServerDeps): Server {
       return true;
     }
     if (route === 'POST /local/aws-sms-events') {
-      const result = await deliverSns('awsSmsEvents', body.toString('utf8'), { tamper: url.searchParams.get('tamper') === '1' });
+      const result = await deliverSns('awsSmsEvents', body.toString('utf8'), { forge });
       send(response, 202, { delivered: true, topic: 'awsSmsEvents', ...result });
       return true;
     }
@@ -148,7 +161,7 @@ export function createLocalHttpServer(deps: LocalServerDeps): Server {
       const topic = sesTopicOf(message);
       const result = await deliverSns(topic, message, {
         ...(topic === 'sesInbound' ? { subject: 'Amazon SES Email Receipt Notification' } : {}),
-        tamper: url.searchParams.get('tamper') === '1',
+        forge,
       });
       send(response, 202, { delivered: true, topic, ...result });
       return true;
@@ -262,6 +275,10 @@ export function createLocalHttpServer(deps: LocalServerDeps): Server {
       response.writeHead(result.statusCode ?? 200, headers);
       response.end(result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'));
     })().catch((error: unknown) => {
+      if (error instanceof NothingToReserialiseError) {
+        send(response, 400, { error: { code: 'validation_failed', message: error.message } });
+        return;
+      }
       // What API Gateway answers when the integration itself fails.
       deps.log(`Unhandled error for ${request.method} ${request.url}: ${(error as Error).stack ?? String(error)}`);
       if (!response.headersSent) send(response, 500, { error: { code: 'internal_error', message: 'Internal Server Error' } });

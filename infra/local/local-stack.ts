@@ -57,6 +57,17 @@ export interface LocalStackOptions {
   sweepIntervalSeconds?: number;
   /** Honour the `x-optgate-now` request header (pins the service clock for that request); for tests. */
   allowClockOverride?: boolean;
+  /**
+   * Where the functions reach DynamoDB and SQS, given the emulators' endpoints (default: the emulators).
+   * The reliability tests put a fault-injecting proxy in between; provisioning, the SQS event sources
+   * (Lambda's pollers, not the functions' calls) and the queue recorder keep talking to the emulators.
+   */
+  serviceEndpoints?: (emulators: { dynamoDb: string; sqs: string }) => Promise<{ dynamoDb: string; sqs: string }>;
+  /**
+   * Visibility timeouts instead of the deployed 6 × the consumer's timeout, so that failed messages
+   * come back sooner (the reliability suite); never at or below the consumer's timeout plus its lease margin.
+   */
+  queueVisibilityTimeoutSeconds?: Partial<Record<QueueName, number>>;
 }
 
 export interface LocalStack {
@@ -147,6 +158,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const sqsServer = await createSqsServer({ port: options.sqsPort, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
     stops.push(() => new Promise<void>((done) => sqsServer.close(() => done())));
     const sqsEndpoint = `http://127.0.0.1:${options.sqsPort}`;
+    const forFunctions = (await options.serviceEndpoints?.({ dynamoDb: dynamo.endpoint, sqs: sqsEndpoint })) ?? { dynamoDb: dynamo.endpoint, sqs: sqsEndpoint };
+    // The SQS client sends to the host of the queue URL it is given: the functions' URLs name their endpoint.
+    const queueUrlForFunctions = (url: string) => url.replace(sqsEndpoint, forFunctions.sqs);
 
     const baseUrl = `http://localhost:${options.port}`;
     const publicBaseUrl = (options.publicBaseUrl ?? baseUrl).replace(/\/+$/, '');
@@ -158,8 +172,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: forFunctions.dynamoDb,
+      AWS_ENDPOINT_URL_SQS: forFunctions.sqs,
       AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: `http://127.0.0.1:${options.port}${FAKE_AWS_SMS_API_PATH}`,
       [ENV.whatsappGraphApiBaseUrl]: `http://127.0.0.1:${options.port}${FAKE_WHATSAPP_API_PATH}/v23.0`,
       [ENV.snsTopicArns]: Object.values(LOCAL_TOPIC_ARNS).join(','),
@@ -184,12 +198,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const sqsClient = new SQSClient({ region: LOCAL_REGION, endpoint: sqsEndpoint, credentials });
     const table = await provisionTable(dynamoClient, LOCAL_TABLE_NAME);
     await migrateConsentSummaries(dynamoClient, table.created, serviceKeySecret);
-    const queueUrls = await provisionQueues(sqsClient);
+    const queueUrls = await provisionQueues(sqsClient, options.queueVisibilityTimeoutSeconds);
     Object.assign(process.env, {
-      [ENV.outboundQueueUrl]: queueUrls.outbound,
-      [ENV.dispatchQueueUrl]: queueUrls.dispatch,
-      [ENV.suppressedQueueUrl]: queueUrls.suppressed,
-      [ENV.outboundDlqUrl]: queueUrls.outboundDlq,
+      [ENV.outboundQueueUrl]: queueUrlForFunctions(queueUrls.outbound),
+      [ENV.dispatchQueueUrl]: queueUrlForFunctions(queueUrls.dispatch),
+      [ENV.suppressedQueueUrl]: queueUrlForFunctions(queueUrls.suppressed),
+      [ENV.outboundDlqUrl]: queueUrlForFunctions(queueUrls.outboundDlq),
     });
     dynamoClient.destroy();
 

@@ -72,23 +72,42 @@ async function describe(client: DynamoDBClient, tableName: string) {
   }
 }
 
-/** The outbound queue's visibility timeout follows the rule the CDK app uses: ≥ 6 × its consumer's timeout. */
-export function visibilityTimeoutFor(queue: QueueName): number {
-  const consumer = FUNCTIONS.flatMap((fn: FunctionDefinition) =>
+function consumerTimeouts(queue: QueueName): number[] {
+  return FUNCTIONS.flatMap((fn: FunctionDefinition) =>
     fn.triggers.flatMap((trigger) => (trigger.kind === 'sqs' && trigger.queue === queue ? [fn.timeoutSeconds] : [])),
   );
-  return Math.max(30, ...consumer.map((seconds) => seconds * 6));
+}
+
+/** The outbound queue's visibility timeout follows the rule the CDK app uses: ≥ 6 × its consumer's timeout. */
+export function visibilityTimeoutFor(queue: QueueName): number {
+  return Math.max(30, ...consumerTimeouts(queue).map((seconds) => seconds * 6));
+}
+
+/**
+ * A message must not come back while the invocation that received it may still run and hold its
+ * claim: the lease lasts the consumer's timeout plus a margin (the gate adds 5 s). Shorter visibility
+ * timeouts (tests that need retries to come back sooner than AWS's recommended 6 ×) stay above it.
+ */
+const LEASE_MARGIN_SECONDS = 5;
+export function checkedVisibility(queue: QueueName, seconds: number): number {
+  const floor = Math.max(0, ...consumerTimeouts(queue)) + LEASE_MARGIN_SECONDS;
+  if (!Number.isInteger(seconds) || seconds <= floor) {
+    throw new Error(`The visibility timeout of ${queue} must be a whole number of seconds above ${floor} (its consumer's timeout and lease margin); got ${seconds}`);
+  }
+  return seconds;
 }
 
 export const MAX_RECEIVE_COUNT = 5;
 
 /** Creates every queue of the manifest on the SQS emulator; the outbound queue redrives to its DLQ. */
-export async function provisionQueues(client: SQSClient): Promise<Record<QueueName, string>> {
+export async function provisionQueues(client: SQSClient, visibilityOverrides: Partial<Record<QueueName, number>> = {}): Promise<Record<QueueName, string>> {
   const create = async (name: QueueName, attributes: Record<string, string> = {}) => {
+    const override = visibilityOverrides[name];
+    const visibility = override === undefined ? visibilityTimeoutFor(name) : checkedVisibility(name, override);
     const { QueueUrl } = await client.send(
       new CreateQueueCommand({
         QueueName: QUEUES[name].name,
-        Attributes: { VisibilityTimeout: String(visibilityTimeoutFor(name)), ...attributes },
+        Attributes: { VisibilityTimeout: String(visibility), ...attributes },
       }),
     );
     if (!QueueUrl) throw new Error(`CreateQueue returned no URL for ${name}`);

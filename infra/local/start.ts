@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadConfig } from '../../shared/config/load-config.ts';
 import { startLocalStack } from './local-stack.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_GRAPH_API_BASE_URL } from '../adapters/whatsapp/whatsapp-cloud-api.ts';
 import { loadConfig } from './load-config.ts';
 import { ENV } from './service-config.ts';

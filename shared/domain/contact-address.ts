@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import type { Channel } from './channels.ts';
 import { ValidationError } from './errors.ts';
 import { maskContact } from './mask-contact.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Request schemas of admin routes that have no use-case module of their own. The handler validates

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import {
   MalformedRequestError,
+  NotFoundError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
   ValidationError,
@@ -75,4 +76,17 @@ export function pathParameter(event: APIGatewayProxyEventV2, name: string): stri
   } catch {
     throw new ValidationError(`Path parameter ${name} is not valid percent-encoding`);
   }
+}
+
+/** The ids optgate issues: the kind, an underscore and a lower-case ULID (line-store, rule-store, form-store). */
+const RESOURCE_ID = /^[a-z]+_[0-9a-z]{26}$/;
+
+/**
+ * A path parameter naming one of optgate's own resources. A value not shaped like the ids optgate
+ * issues names nothing: 404 at once, before it can reach a key (DynamoDB refuses keys over 1 KB).
+ */
+export function resourceIdParameter(event: APIGatewayProxyEventV2, name: string, kind: 'line' | 'rule' | 'form'): string {
+  const value = pathParameter(event, name);
+  if (!value.startsWith(`${kind}_`) || !RESOURCE_ID.test(value)) throw new NotFoundError(`No such ${kind}`);
+  return value;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { routeTable, type RouteKey } from '../manifest.ts';
 import { ROUTE_DOCS, type RouteDoc } from './route-docs.ts';
 

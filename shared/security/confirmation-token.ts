@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** What a double opt-in link proves: who asked, for which form version, from where, until when. */
 export const confirmationClaimsSchema = z.strictObject({

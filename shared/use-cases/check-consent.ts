@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OutboundStore } from '../adapters/dynamodb/outbound-store.ts';
 import { normalizeLineAddress } from '../domain/accounts/line.ts';
 import { CHANNELS, MESSAGE_CATEGORIES, type Channel } from '../domain/channels.ts';

@@ -15,7 +15,9 @@ async function openLink(deps: WebFormDeps, formId: string, token: string, now: D
   });
   let opened: Opened;
   try {
-    const claims = openConfirmationToken(await deps.formTokenKeys.getKey(loaded.accountId), token, formId, now.getTime());
+    const key = await deps.formTokenKeys.findKey(loaded.accountId);
+    if (!key) throw new InvalidConfirmationTokenError('invalid');
+    const claims = openConfirmationToken(key, token, formId, now.getTime());
     opened =
       claims.formVersion === loaded.form.version
         ? { ok: true, claims }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Stores } from '../adapters/dynamodb/stores.ts';
 import { normalizeEmail } from '../domain/contact-address.ts';
 import { listUnsubscribeHeaders, unsubscribeMailto, type ListUnsubscribeHeaders } from '../domain/email/list-unsubscribe.ts';

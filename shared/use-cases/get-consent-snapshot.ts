@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ConsentSnapshotReader, SnapshotRow, SnapshotScope } from '../adapters/dynamodb/consent-snapshot-reader.ts';
 import type { LineStore } from '../adapters/dynamodb/line-store.ts';
 import { BY_LINE_SHARDS } from '../adapters/dynamodb/table-keys.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
 import type { StatRow, StatsStore } from '../adapters/dynamodb/stats-store.ts';
 import { attributionWindowHoursOf } from '../domain/accounts/account-settings.ts';

@@ -1,7 +1,8 @@
+import type { HeldReply } from '../adapters/dynamodb/consent-store.ts';
 import type { LineRoute } from '../adapters/dynamodb/line-store.ts';
 import type { WhatsAppUpdate } from '../adapters/whatsapp/whatsapp-webhook.ts';
 import { AppError } from '../domain/errors.ts';
-import { handleInboundMessage, type InboundDeps } from './handle-inbound-message.ts';
+import { handleInboundMessage, sendAsyncReply, type InboundDeps } from './handle-inbound-message.ts';
 import { recordProviderConsent } from './record-provider-consent.ts';
 
 export const WHATSAPP_PROVIDER = 'meta';
@@ -25,7 +26,10 @@ export interface WhatsAppUpdatesSummary {
   rejected: number;
 }
 
-/** Raised after every update was recorded when some reply did not go out: Meta's redelivery sends it. */
+/**
+ * Raised after every update was recorded when some reply did not go out, or is still being sent by
+ * another delivery: Meta's redelivery sends it (or finds it sent).
+ */
 export class WhatsAppRepliesFailedError extends Error {
   constructor(readonly failed: number) {
     super(`${failed} WhatsApp repl${failed === 1 ? 'y' : 'ies'} could not be sent; the webhook will be redelivered`);
@@ -47,8 +51,9 @@ export async function handleWhatsAppUpdates(
   input: { routes: ReadonlyMap<string, LineRoute>; updates: readonly WhatsAppUpdate[] },
 ): Promise<WhatsAppUpdatesSummary> {
   const summary: WhatsAppUpdatesSummary = { messages: 0, duplicates: 0, consentChanges: 0, replies: 0, repliesRejected: 0, ignored: 0, rejected: 0 };
-  const replies: { route: LineRoute; phoneNumberId: string; to: string; body: string; wamid: string }[] = [];
+  const replies: { route: LineRoute; phoneNumberId: string; to: string; body: string; held: HeldReply }[] = [];
   const queued = new Set<string>();
+  let inFlight = 0;
 
   // Sequential on purpose: a delivery may repeat a wamid, and the second copy must see the first's marker.
   for (const update of input.updates) {
@@ -73,11 +78,14 @@ export async function handleWhatsAppUpdates(
         });
         if (outcome.duplicate) summary.duplicates += 1;
         if (outcome.consent) summary.consentChanges += 1;
-        // A copy of a message already handled in this delivery finds its reply still `pending`: send it once.
+        // A copy of a message already handled in this delivery finds the reply this delivery holds: it goes out once.
         const replyKey = `${route.accountId}|${outcome.contact}|${update.wamid}`;
-        if (outcome.reply && !queued.has(replyKey)) {
+        if (outcome.reply && outcome.heldReply && !queued.has(replyKey)) {
           queued.add(replyKey);
-          replies.push({ route, phoneNumberId: update.phoneNumberId, to: outcome.contact, body: outcome.reply, wamid: update.wamid });
+          replies.push({ route, phoneNumberId: update.phoneNumberId, to: outcome.contact, body: outcome.reply, held: outcome.heldReply });
+        } else if (outcome.replyInFlight && !queued.has(replyKey)) {
+          // Another delivery is sending it (or died holding it): Meta must come back.
+          inFlight += 1;
         }
       } else if (update.kind === 'marketing_preference') {
         const outcome = await recordProviderConsent(deps, {
@@ -133,16 +141,14 @@ export async function handleWhatsAppUpdates(
 
   const results = await Promise.allSettled(
     replies.map(async (reply) => {
-      const outcome = await deps.sendReply(reply);
-      if (outcome === 'sent') await deps.consentStore.markReplySent(reply.route.accountId, reply.to, WHATSAPP_PROVIDER, reply.wamid);
-      return outcome;
+      return sendAsyncReply(deps.consentStore, reply.held, () => deps.sendReply(reply));
     }),
   );
   for (const result of results) {
     if (result.status === 'fulfilled' && result.value === 'sent') summary.replies += 1;
     if (result.status === 'fulfilled' && result.value === 'rejected') summary.repliesRejected += 1;
   }
-  const failed = results.filter((result) => result.status === 'rejected').length;
+  const failed = results.filter((result) => result.status === 'rejected').length + inFlight;
   if (failed > 0) throw new WhatsAppRepliesFailedError(failed);
   return summary;
 }

@@ -1,9 +1,10 @@
 import { monotonicFactory } from 'ulid';
-import type { ConsentStore, InboundMarker } from '../adapters/dynamodb/consent-store.ts';
+import type { CommitResult, ConsentStore, InboundMarker } from '../adapters/dynamodb/consent-store.ts';
 import type { StatsStore } from '../adapters/dynamodb/stats-store.ts';
 import { DEFAULT_ATTRIBUTION_WINDOW_HOURS } from '../domain/accounts/account-settings.ts';
 import { CHANNEL_SCOPE } from '../domain/channels.ts';
 import { applyConsentEvent, type ConsentDecision } from '../domain/consent/apply-consent-event.ts';
+import { recordableEventTime } from '../domain/consent/event-time.ts';
 import type { AuditEvent } from '../domain/consent/audit-event.ts';
 import { consentChangedDetail, type ConsentEventPublisher } from '../domain/consent/consent-changed-event.ts';
 import type { ConsentChange, ConsentRecord } from '../domain/consent/consent-record.ts';
@@ -81,7 +82,12 @@ export class ConsentWriteContentionError extends Error {
  * optimistic versioning: on a conflict the state is re-read and the decision made again.
  */
 export async function recordConsentChange(deps: RecordConsentChangeDeps, input: RecordConsentChangeInput): Promise<RecordConsentChangeResult> {
-  const { accountId, change } = input;
+  const { accountId } = input;
+  // No event is recorded as happening in the future: it would outrank every real change until then.
+  const eventTime = recordableEventTime(input.change.occurredAt, deps.now());
+  const change: ConsentChange = eventTime.adjusted
+    ? { ...input.change, occurredAt: eventTime.occurredAt, evidence: { ...input.change.evidence, reportedOccurredAt: input.change.occurredAt } }
+    : input.change;
   let attribution: Attribution | undefined;
   let attributionRead = false;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
@@ -100,7 +106,7 @@ export async function recordConsentChange(deps: RecordConsentChangeDeps, input: 
       deps.consentStore.getContactRetention(accountId, change.contact, now.getTime()),
       attributionRead
         ? undefined
-        : readAttribution(deps, input, now).then((found) => {
+        : readAttribution(deps, { ...input, change }, now).then((found) => {
             attribution = found;
             attributionRead = true;
           }),
@@ -123,7 +129,7 @@ export async function recordConsentChange(deps: RecordConsentChangeDeps, input: 
           ...input.idempotency.marker(decision),
         }
       : undefined;
-    const result = await deps.consentStore.commit({
+    const result = await commitReadingBackOnError(deps, accountId, change.contact, marker, {
       accountId,
       contact: change.contact,
       event,
@@ -153,6 +159,29 @@ export async function recordConsentChange(deps: RecordConsentChangeDeps, input: 
     }
   }
   throw new ConsentWriteContentionError();
+}
+
+/**
+ * An error after the SDK's retries can hide a commit that was applied, its answer lost on the way
+ * back. With an idempotency marker in the write, read it back before failing: if the marker holds
+ * this write's event, the change is committed (and the caller goes on to reply) instead of answering
+ * 5xx to a redelivery that would then find a duplicate and send nothing.
+ */
+async function commitReadingBackOnError(
+  deps: RecordConsentChangeDeps,
+  accountId: string,
+  contact: string,
+  marker: InboundMarker | undefined,
+  write: Parameters<ConsentStore['commit']>[0],
+): Promise<CommitResult> {
+  try {
+    return await deps.consentStore.commit(write);
+  } catch (error) {
+    if (!marker) throw error;
+    const stored = await deps.consentStore.getInboundMarker(accountId, contact, marker.provider, marker.providerMessageId).catch(() => undefined);
+    if (stored?.eventId !== undefined && stored.eventId === marker.eventId) return 'committed';
+    throw error;
+  }
 }
 
 /** The line an opt-out happened on: its scope, or for a channel-wide STOPALL the line it was sent to. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Stores } from '../adapters/dynamodb/stores.ts';
 import { attributionWindowHoursOf } from '../domain/accounts/account-settings.ts';
 import { CHANNEL_SCOPE, CHANNELS, CONSENT_SOURCES, CONSENT_STATUSES } from '../domain/channels.ts';
@@ -6,10 +6,37 @@ import type { ConsentEvidence } from '../domain/consent/consent-record.ts';
 import { normalizeContact } from '../domain/contact-address.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { recordConsentChange, type RecordConsentChangeDeps } from './record-consent-change.ts';
+import { MAX_CLOCK_SKEW_MS } from '../domain/consent/event-time.ts';
+import { storableNumber } from '../domain/storable-number.ts';
+
+/** DynamoDB nests maps and lists at most 32 deep in an item, the audit event's own levels included. */
+const MAX_EVIDENCE_DEPTH = 8;
+
+/** How deep a JSON value nests, counted without recursion (a hostile body may nest thousands deep). */
+function exceedsDepth(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop() as [unknown, number];
+    if (current === null || typeof current !== 'object') continue;
+    if (depth > limit) return true;
+    for (const inner of Object.values(current)) pending.push([inner, depth + 1]);
+  }
+  return false;
+}
 
 const jsonValue: z.ZodType<ConsentEvidence[string]> = z.lazy(() =>
-  z.union([z.string().max(2000), z.number(), z.boolean(), z.null(), z.array(jsonValue).max(50), z.record(z.string().max(100), jsonValue)]),
+  // DynamoDB map keys cannot be empty.
+  z.union([z.string().max(2000), storableNumber, z.boolean(), z.null(), z.array(jsonValue).max(50), z.record(z.string().min(1).max(100), jsonValue)]),
 );
+
+/** Free-form evidence; its depth is checked before the recursive schema walks it. */
+const evidenceSchema = z.preprocess((value, context) => {
+  if (exceedsDepth(value, MAX_EVIDENCE_DEPTH)) {
+    context.issues.push({ code: 'custom', message: `evidence nests deeper than ${MAX_EVIDENCE_DEPTH} levels`, input: value });
+    return z.NEVER;
+  }
+  return value;
+}, z.record(z.string().min(1).max(100), jsonValue));
 
 export const setConsentSchema = z.strictObject({
   channel: z.enum(CHANNELS),
@@ -17,14 +44,12 @@ export const setConsentSchema = z.strictObject({
   line: z.string().min(1).max(64).optional(),
   status: z.enum(CONSENT_STATUSES),
   source: z.enum(CONSENT_SOURCES).exclude(['keyword']).default('api'),
-  evidence: z.record(z.string().min(1).max(100), jsonValue).optional(),
+  evidence: evidenceSchema.optional(),
   occurredAt: z.iso.datetime({ offset: true }).optional(),
   note: z.string().trim().min(1).max(500).optional(),
 });
 export type SetConsentInput = z.infer<typeof setConsentSchema>;
 
-/** A future time would let one change outrank every later one; allow a little clock skew only. */
-const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 /** Sets consent by hand or through the API, with the API key as evidence. */
 export async function setContactConsent(

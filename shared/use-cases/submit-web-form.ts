@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
 import type { FormStore } from '../adapters/dynamodb/form-store.ts';
 import type { FormTokenKeyStore } from '../adapters/dynamodb/form-token-key-store.ts';

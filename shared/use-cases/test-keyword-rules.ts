@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
 import type { LineStore } from '../adapters/dynamodb/line-store.ts';
 import type { RuleStore } from '../adapters/dynamodb/rule-store.ts';

@@ -33,10 +33,11 @@ import { defaultAccountSettings } from '../../shared/domain/accounts/account-set
 import type { Channel, MessageCategory } from '../../shared/domain/channels.ts';
 import { decideOutbound, type OutboundFacts } from '../../shared/domain/outbound/decide-outbound.ts';
 import { contactErasureHash } from '../../shared/domain/retention/erasure-hash.ts';
-import { FUNCTIONS, type FunctionDefinition } from '../../shared/manifest.ts';
+import { FUNCTIONS, TABLE, type FunctionDefinition } from '../../shared/manifest.ts';
 import { parseEnvelope } from '../../shared/use-cases/gate-outbound-batch.ts';
 import { freePort } from '../support/free-port.ts';
-import { startCountingProxy } from './counting-proxy.ts';
+import { startAwsProxy } from '../support/aws-proxy.ts';
+import { saveResult } from './bench-results.ts';
 import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 import { SEALING_CONTEXT } from '../../shared/security/secret-box.ts';
 
@@ -110,8 +111,9 @@ async function main() {
   try {
     log(`bench:gate — ${N} messages (naive ${NAIVE_N}) to ${M} contacts, event-source concurrency ${CONCURRENCY}`);
     const world = await seed_(stack, db);
-    const dynamoProxy = await startCountingProxy(stack.dynamoDbEndpoint);
-    const sqsProxy = await startCountingProxy(stack.sqsEndpoint);
+    // Capacity units as DynamoDB reports them, for the cost model (bench:cost).
+    const dynamoProxy = await startAwsProxy(stack.dynamoDbEndpoint, 'dynamodb', { measureCapacity: { keys: [TABLE.partitionKey, TABLE.sortKey], indexes: TABLE.indexes } });
+    const sqsProxy = await startAwsProxy(stack.sqsEndpoint, 'sqs');
     // Handler modules load at their first invoke, after this: their SDK clients go through the proxies.
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoProxy.endpoint;
     process.env.AWS_ENDPOINT_URL_SQS = sqsProxy.endpoint;
@@ -139,6 +141,7 @@ async function main() {
       dynamoProxy.reset();
       sqsProxy.reset();
       const started = performance.now();
+      const invocationMs: number[] = [];
       const source = startSqsEventSource({
         sqs: pollerSqs,
         queueUrl: viaProxy(stack.queueUrls.outbound),
@@ -147,7 +150,14 @@ async function main() {
         fn,
         batchSize: mode === 'batched' ? trigger.batchSize : 10,
         maxBatchingWindowSeconds: mode === 'batched' ? trigger.maxBatchingWindowSeconds : 0,
-        invoke: (target, event: SQSEvent) => runtime.invoke(target, event),
+        invoke: async (target, event: SQSEvent) => {
+          const invoked = performance.now();
+          try {
+            return await runtime.invoke(target, event);
+          } finally {
+            invocationMs.push(performance.now() - invoked);
+          }
+        },
         concurrency: CONCURRENCY,
         log,
       });
@@ -170,6 +180,11 @@ async function main() {
         sqs: sqsCounts,
         outputs,
         batches: source.stats.batches,
+        readUnits: dynamoProxy.capacity.readUnits,
+        writeUnits: dynamoProxy.capacity.writeUnits,
+        transactWriteUnits: dynamoProxy.capacity.transactWriteUnits,
+        invocationSeconds: invocationMs.reduce((sum, ms) => sum + ms, 0) / 1000,
+        enqueueRequests: Math.ceil(count / 10),
       };
       log(
         `${mode.padEnd(8)}${modelled ? ' (modelled AWS latency)' : ''} ${count} msgs in ${seconds.toFixed(1)} s = ${result.perSecond.toFixed(0)} msg/s; ` +
@@ -190,7 +205,10 @@ async function main() {
     pollerSqs.destroy();
     await dynamoProxy.close();
     await sqsProxy.close();
-    if (!args['no-write']) writeBenchmarks({ batched, naive, cpu, modelled });
+    if (!args['no-write']) {
+      writeBenchmarks({ batched, naive, cpu, modelled });
+      saveResult('gate', { ...batched, memoryMb: GATE.memoryMb, concurrency: CONCURRENCY });
+    }
   } finally {
     db.destroy();
     sqs.destroy();
@@ -359,6 +377,13 @@ function decisionCpu(world: World) {
 }
 
 interface RunResult {
+  readUnits: number;
+  writeUnits: number;
+  transactWriteUnits: number;
+  /** Time spent in the handler, summed over the batches (what Lambda bills). */
+  invocationSeconds: number;
+  /** The sender's SendMessageBatch calls (10 messages each) to put the messages on the queue. */
+  enqueueRequests: number;
   mode: string;
   messages: number;
   seconds: number;

@@ -170,6 +170,20 @@ describe('contact consent by API', () => {
     expect(after.body.lines.map((entry) => entry.effective.status)).toEqual(['opted_out', 'opted_out']);
   });
 
+  it('takes free-form evidence a DynamoDB item can hold, and refuses the rest with a 400 (never a 5xx)', async () => {
+    const { apiKey } = await createAccount();
+    const path = `/v1/contacts/${encodeURIComponent(uniquePhone())}/consent`;
+    const put = (evidence: string) => api('PUT', path, { key: apiKey, body: `{"channel":"sms","status":"opted_in","evidence":${evidence}}`, headers: { 'content-type': 'application/json' } });
+    const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const refused = [`{"n":{"":1}}`, '{"n":123456789012345678901234567890}', '{"n":1e-200}', '{"n":1e400}', `{"n":${nested(8)}}`, `{"n":${nested(3000)}}`, `{"n":${'['.repeat(3000)}1${']'.repeat(3000)}}`];
+    for (const evidence of refused) expect((await put(evidence)).status, evidence.slice(0, 60)).toBe(400);
+    const accepted = await put(`{"n":-9007199254740991,"f":0.25,"tiny":1e-100,"deep":${nested(7)},"list":[1,"two",null,true]}`);
+    expect(accepted.status).toBe(200);
+    // Profile attributes are stored the same way.
+    const profile = (attribute: string) => api('PUT', path.replace(/\/consent$/, ''), { key: apiKey, body: `{"name":"Jane","attributes":{"n":${attribute}}}`, headers: { 'content-type': 'application/json' } });
+    expect([(await profile('9007199254740992')).status, (await profile('1e-200')).status, (await profile('42')).status]).toEqual([400, 400, 200]);
+  });
+
   it('keeps a newer state when an older change arrives late, and audits it', async () => {
     const { apiKey } = await createAccount();
     const line = await createLine(apiKey, { provider: 'aws' });

@@ -1,34 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { api, createAccount, createLine, uniquePhone } from '../support/api-client.ts';
+import { api, createAccount, createLine, deliverUntilAccepted, uniquePhone } from '../support/api-client.ts';
+import { postAwsSms, sentSms as repliesTo, twoWaySms } from '../support/aws-sms.ts';
 
-interface SentSms {
-  destinationPhoneNumber: string;
-  originationIdentity: string;
-  messageBody: string;
-}
-
-/** The AWS End User Messaging two-way SMS JSON, as SNS carries it in Records[].Sns.Message. */
-function twoWaySms(fields: { from: string; to: string; body: string; id?: string }) {
-  return JSON.stringify({
-    originationNumber: fields.from,
-    destinationNumber: fields.to,
-    messageKeyword: 'KEYWORD_000000000000',
-    messageBody: fields.body,
-    inboundMessageId: fields.id ?? randomUUID(),
-    previousPublishedMessageId: randomUUID(),
-  });
-}
-
-async function deliver(message: string, timestamp?: string) {
-  const query = timestamp ? `?timestamp=${encodeURIComponent(timestamp)}` : '';
-  const response = await api('POST', `/local/aws-sms${query}`, { body: message, headers: { 'content-type': 'application/json' } });
+async function deliver(message: string, timestamp?: string, forge?: string) {
+  const response = await postAwsSms(message, { timestamp, forge });
   expect(response.status).toBe(202);
-}
-
-async function repliesTo(contact: string): Promise<SentSms[]> {
-  const { body } = await api<{ messages: SentSms[] }>('GET', '/local/sent-sms');
-  return body.messages.filter((message) => message.destinationPhoneNumber === contact);
 }
 
 describe('AWS End User Messaging two-way SMS (SNS)', () => {
@@ -68,6 +44,20 @@ describe('AWS End User Messaging two-way SMS (SNS)', () => {
     expect(await repliesTo(contact)).toHaveLength(1);
   });
 
+  it('replies once when SNS delivers copies of a message while the first is still sending its reply', async () => {
+    // A copy that finds the reply held by another delivery fails, so that Lambda retries; the retry finds it sent.
+    const contacts = Array.from({ length: 8 }, () => uniquePhone());
+    await Promise.all(
+      contacts.map(async (contact) => {
+        const message = twoWaySms({ from: contact, to: line.address, body: 'STOP' });
+        const answers = await Promise.all(Array.from({ length: 4 }, () => deliverUntilAccepted(() => postAwsSms(message))));
+        expect(answers.map((answer) => answer.last?.status)).toEqual([202, 202, 202, 202]);
+      }),
+    );
+    const replies = await Promise.all(contacts.map(async (contact) => (await repliesTo(contact)).length));
+    expect(replies).toEqual(contacts.map(() => 1));
+  });
+
   it('opts back in on START, and an older STOP delivered late is audited but does not win', async () => {
     const contact = uniquePhone();
     const t0 = new Date(Date.now() - 60_000);
@@ -100,5 +90,20 @@ describe('AWS End User Messaging two-way SMS (SNS)', () => {
     await deliver(twoWaySms({ from: contact, to: uniquePhone(), body: 'STOP' }));
     expect(await eventsOf(contact)).toHaveLength(0);
     expect(await repliesTo(contact)).toHaveLength(0);
+  });
+
+  it('verifies the SNS signature first: a forged or altered delivery stores nothing and sends no reply', async () => {
+    const contact = uniquePhone();
+    // Pretty-printed, so that a relay re-serialising it changes its bytes.
+    const message = JSON.stringify(JSON.parse(twoWaySms({ from: contact, to: line.address, body: 'STOP' })), null, 2);
+    for (const forge of ['altered-message', 'forged-signature', 'stale-key', 'reserialised', 'wrong-cert-url', 'foreign-topic']) {
+      await deliver(message, undefined, forge);
+    }
+    expect(await eventsOf(contact)).toHaveLength(0);
+    expect(await lineStatus(contact)).toBe('not_defined');
+    expect(await repliesTo(contact)).toHaveLength(0);
+    // The same message, signed by SNS, is acted on.
+    await deliver(message);
+    expect(await lineStatus(contact)).toBe('opted_out');
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, inject, it } from 'vitest';
 import { api, createAccount, createLine } from '../support/api-client.ts';
 import { createForm, submitForm, validPhone } from '../support/forms.ts';
+import { getItem, localTable } from '../support/table.ts';
+import { keys } from '../../shared/adapters/dynamodb/table-keys.ts';
 
 type ErrorBody = { error: { code: string; message: string } };
 type ConsentView = { lines: { lineId: string; status: string; evidence?: Record<string, unknown>; source?: string }[]; channels: { channel: string; status: string; evidence?: Record<string, unknown> }[] };
@@ -277,5 +279,27 @@ describe('web forms: email double opt-in', () => {
     const response = await api('POST', path, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
     expect(response.status).toBe(400);
     expect(response.text).toContain('This form changed after you signed up');
+  });
+});
+
+describe('web forms: made-up links', () => {
+  it('answers a made-up confirmation link with the "not valid" page and writes nothing (no link key is made for it)', async () => {
+    const { apiKey, accountId } = await createAccount();
+    const form = await createForm(apiKey, {});
+    const path = `${formPath(form.formId)}/confirm/${'A'.repeat(60)}`;
+    for (const method of ['GET', 'POST']) {
+      const response = await api(method, path, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, ...(method === 'POST' ? { body: '' } : {}) });
+      expect(response.status).toBe(400);
+      expect(response.text).toContain('This confirmation link is not valid.');
+    }
+    const db = localTable();
+    expect(await getItem(db, keys.formTokenKey(accountId))).toBeUndefined();
+    db.destroy();
+  });
+
+  it('answers 404 to form ids of any length or shape, never a 5xx', async () => {
+    for (const formId of ['x'.repeat(3000), 'form_', `form_${'0'.repeat(26)}x`, '..']) {
+      expect((await api('GET', `/forms/${encodeURIComponent(formId)}`)).status).toBe(404);
+    }
   });
 });

@@ -77,6 +77,21 @@ describe('malformed input on admin routes', () => {
     expect(wrongMethod.status).toBe(405);
   });
 
+  it('answers 404 to ids of any length or shape (never a 5xx from a key DynamoDB cannot hold)', async () => {
+    const ids = ['x'.repeat(3000), `line_${'é'.repeat(600)}`, 'rule_01', 'form_01doesnotexist'];
+    for (const id of ids) {
+      const encoded = encodeURIComponent(id);
+      const statuses = [
+        (await api('DELETE', `/v1/lines/${encoded}`, { key })).status,
+        (await api('PUT', `/v1/rules/${encoded}`, { key, json: { keyword: 'FOO', action: 'opt_out' } })).status,
+        (await api('DELETE', `/v1/rules/${encoded}`, { key })).status,
+        (await api('GET', `/v1/forms/${encoded}`, { key })).status,
+        (await api('DELETE', `/v1/forms/${encoded}`, { key })).status,
+      ];
+      expect(statuses).toEqual([404, 404, 404, 404, 404]);
+    }
+  });
+
   it('rejects bad path parameters and query strings with 400', async () => {
     expect((await api('GET', '/v1/contacts/%E0%A4%A/consent', { key })).status).toBe(400);
     expect((await api('GET', `/v1/contacts/${encodeURIComponent('+12025550143')}/events?limit=100000`, { key })).status).toBe(400);

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { computeTwilioSignature } from '../../shared/adapters/twilio/twilio-signature.ts';
 import { api, createAccount, createLine, uniquePhone } from '../support/api-client.ts';
+import { smsEvent } from '../support/aws-sms.ts';
 import { eventsOf, lineConsent } from '../support/consent.ts';
 import { messageSid, TWILIO_AUTH_TOKEN } from '../support/twilio.ts';
 
@@ -28,28 +28,6 @@ function statusParams(fields: { from: string; to: string; status: string; errorC
     ApiVersion: '2010-04-01',
     ...(fields.errorCode ? { ErrorCode: fields.errorCode, ErrorMessage: 'Attempt to send to unsubscribed recipient' } : {}),
   };
-}
-
-/** An AWS End User Messaging SMS event as a configuration set's SNS event destination publishes it. */
-function smsEvent(fields: { from: string; to: string; eventType: string; messageStatus: string; messageId?: string }) {
-  return JSON.stringify({
-    eventType: fields.eventType,
-    eventVersion: '1.0',
-    eventTimestamp: Date.now() - 5_000,
-    isFinal: true,
-    originationPhoneNumber: fields.from,
-    destinationPhoneNumber: fields.to,
-    isoCountryCode: 'US',
-    messageId: fields.messageId ?? randomUUID(),
-    messageRequestTimestamp: Date.now() - 6_000,
-    messageEncoding: 'GSM',
-    messageType: 'PROMOTIONAL',
-    messageStatus: fields.messageStatus,
-    messageStatusDescription: 'The destination phone number has opted out of receiving messages',
-    totalMessageParts: 1,
-    totalMessagePrice: 0,
-    totalCarrierFee: 0,
-  });
 }
 
 async function deliverSmsEvent(message: string, options: { tamper?: boolean } = {}) {

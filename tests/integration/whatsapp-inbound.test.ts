@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { computeWhatsAppSignature } from '../../shared/adapters/whatsapp/whatsapp-signature.ts';
-import { api, createAccount, createLine, uniquePhone } from '../support/api-client.ts';
+import { api, createAccount, createLine, deliverUntilAccepted, uniquePhone } from '../support/api-client.ts';
 import { consentOf, eventsOf, lineConsent } from '../support/consent.ts';
 import { delivery, epochSeconds, metaJson, phoneNumberId, postWhatsApp, sentWhatsApp, textMessage, wamid } from '../support/whatsapp.ts';
 
@@ -159,6 +159,38 @@ describe('WhatsApp Cloud API webhook', () => {
       expect((await post(body)).status).toBe(200);
       expect(await sentWhatsApp({ to: contact })).toHaveLength(1);
       expect(await eventsOf(key, contact)).toHaveLength(1);
+    });
+
+    it('records a STOP dated far in the future at the time it arrived, so a later START still wins; refuses a timestamp that is no time', async () => {
+      const contact = uniquePhone();
+      const future = metaJson(delivery(wa.phoneNumberId, { messages: [{ ...textMessage(contact, 'STOP'), timestamp: '99999999999' }] }));
+      expect((await post(future)).status).toBe(200);
+      const [stop] = await eventsOf(key, contact);
+      expect(Date.parse(stop?.occurredAt ?? '')).toBeLessThanOrEqual(Date.now());
+      expect(stop?.evidence.reportedOccurredAt).toBe('5138-11-16T09:46:39.000Z');
+      expect((await post(delivery(wa.phoneNumberId, { messages: [textMessage(contact, 'START', { at: new Date(Date.now() + 1000) })] }))).status).toBe(200);
+      expect((await lineConsent(key, contact, wa.lineId))?.status).toBe('opted_in');
+
+      const other = uniquePhone();
+      for (const timestamp of [9_007_199_254_740_991, 8_640_000_000_001]) {
+        const body = metaJson(delivery(wa.phoneNumberId, { messages: [{ ...textMessage(other, 'STOP'), timestamp }] }));
+        expect((await post(body)).status).toBe(200);
+      }
+      expect(await eventsOf(key, other)).toEqual([]);
+    });
+
+    it('replies once when copies of a message arrive while the first is still sending its reply', async () => {
+      // A copy that finds the reply held by another delivery answers 500 so that Meta comes back; Meta does.
+      const contacts = Array.from({ length: 8 }, () => uniquePhone());
+      await Promise.all(
+        contacts.map(async (contact) => {
+          const body = metaJson(delivery(wa.phoneNumberId, { messages: [textMessage(contact, 'STOP')] }));
+          const answers = await Promise.all(Array.from({ length: 4 }, () => deliverUntilAccepted(() => post(body))));
+          expect(answers.map((answer) => answer.last?.status)).toEqual([200, 200, 200, 200]);
+        }),
+      );
+      const replies = await Promise.all(contacts.map(async (contact) => (await sentWhatsApp({ to: contact })).length));
+      expect(replies).toEqual(contacts.map(() => 1));
     });
   });
 

@@ -25,7 +25,7 @@ import { expiryAttributes, keys } from '../../shared/adapters/dynamodb/table-key
 import { ENV } from '../../shared/config/service-config.ts';
 import { FUNCTIONS, TABLE, type FunctionDefinition } from '../../shared/manifest.ts';
 import { mapConcurrent } from '../../shared/concurrency/map-concurrent.ts';
-import { startCountingProxy } from '../bench/counting-proxy.ts';
+import { startAwsProxy } from '../support/aws-proxy.ts';
 import { freePort } from '../support/free-port.ts';
 import { CapacityLedger } from './capacity-ledger.ts';
 import { startCapacityProxy } from './capacity-proxy.ts';
@@ -74,7 +74,7 @@ async function main() {
   });
   const ledger = new CapacityLedger();
   const dynamoProxy = await startCapacityProxy({ target: stack.dynamoDbEndpoint, ledger, indexes: TABLE.indexes });
-  const sqsProxy = await startCountingProxy(stack.sqsEndpoint);
+  const sqsProxy = await startAwsProxy(stack.sqsEndpoint, 'sqs');
   // Handler modules load at their first invoke, after this: their SDK clients go through the proxies.
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoProxy.endpoint;
   process.env.AWS_ENDPOINT_URL_SQS = sqsProxy.endpoint;
@@ -262,7 +262,7 @@ class Driver {
     private readonly stack: LocalStack,
     private readonly ledger: CapacityLedger,
     private readonly sqs: SQSClient,
-    private readonly sqsProxy: Awaited<ReturnType<typeof startCountingProxy>>,
+    private readonly sqsProxy: Awaited<ReturnType<typeof startAwsProxy>>,
     private readonly viaProxy: (url: string) => string,
   ) {}
 

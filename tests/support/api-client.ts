@@ -59,3 +59,21 @@ export async function createLine(
   if (response.status !== 201) throw new Error(`createLine failed: ${response.status} ${response.text}`);
   return response.body;
 }
+
+/**
+ * Delivers as a provider does: again after a 5xx or a broken connection (Twilio with retries on,
+ * Meta, SNS → Lambda), waiting longer each time; answers every status seen, the last one final.
+ */
+export async function deliverUntilAccepted(send: () => Promise<ApiResponse>, options: { attempts?: number; firstDelayMs?: number; maxDelayMs?: number } = {}): Promise<{ statuses: number[]; last?: ApiResponse }> {
+  const attempts = options.attempts ?? 10;
+  const statuses: number[] = [];
+  let last: ApiResponse | undefined;
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    last = await send().catch(() => undefined);
+    statuses.push(last?.status ?? 0);
+    if (last && last.status < 500) break;
+    const delay = Math.min(options.maxDelayMs ?? 8_000, (options.firstDelayMs ?? 250) * 2 ** (attempt - 1));
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+  return { statuses, last };
+}

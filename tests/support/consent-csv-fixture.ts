@@ -8,19 +8,21 @@ export interface GeneratedCsv {
 }
 
 /**
- * A consent CSV of `rows` rows: distinct US numbers under a random area prefix (so files of parallel
- * tests do not meet), alternating line-scoped and channel-wide rows, and every `badEvery`-th row
- * broken in one of three ways.
+ * A consent CSV of `rows` rows: distinct US numbers under a random area code and exchange (so files
+ * of parallel tests do not meet; the exchange moves on every 10,000 rows, keeping each number ten
+ * digits), alternating line-scoped and channel-wide rows, and every `badEvery`-th row broken in one
+ * of three ways.
  */
 export function generateConsentCsv(options: { rows: number; lineId: string; badEvery?: number }): GeneratedCsv {
-  const prefix = `+1${randomInt(200, 990)}${randomInt(200, 990)}`;
+  const areaCode = randomInt(200, 990);
+  const exchange = randomInt(200, 990 - Math.ceil(options.rows / 10_000));
   const lines = ['contact,channel,line,status,occurredAt,source,campaign'];
   const badLines: GeneratedCsv['badLines'] = [];
   const contacts: string[] = [];
   const start = Date.parse('2026-01-01T00:00:00Z');
   for (let index = 0; index < options.rows; index += 1) {
     const line = index + 2;
-    const contact = `${prefix}${String(index).padStart(4, '0')}`;
+    const contact = `+1${areaCode}${exchange + Math.floor(index / 10_000)}${String(index % 10_000).padStart(4, '0')}`;
     const occurredAt = new Date(start + index * 1000).toISOString();
     const status = index % 3 === 0 ? 'opted_out' : 'opted_in';
     const scope = index % 2 === 0 ? options.lineId : '';

@@ -24,6 +24,7 @@ export interface AuditEventView {
   effect?: string;
   category?: string;
   suppressionReason?: string;
+  occurredAt: string;
   source: string;
   evidence: Record<string, unknown>;
 }

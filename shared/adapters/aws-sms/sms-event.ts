@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * An AWS End User Messaging SMS event, as a configuration set's SNS event destination publishes it

@@ -5,7 +5,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { Channel } from '../../domain/channels.ts';
 import type { AuditEvent } from '../../domain/consent/audit-event.ts';
 import type { ConsentRecord } from '../../domain/consent/consent-record.ts';
@@ -29,7 +29,29 @@ export interface InboundMarker {
   eventId?: string;
   /** The reply due for this message; `pending` until the provider accepted it (async channels). */
   reply?: string;
-  replyState: 'none' | 'pending' | 'sent';
+  /** `refused`: the provider refused it for good (an expired token…); it is not tried again. */
+  replyState: 'none' | 'pending' | 'sent' | 'refused';
+  /**
+   * While `pending`: until when (epoch ms) the invocation holding the reply may still be sending it.
+   * A redelivery sends a pending reply only once this has passed (claimPendingReply), so a copy
+   * arriving while the first is mid-send does not reply a second time. Absent on older markers.
+   */
+  replyLeaseUntil?: number;
+  /** While `pending`: which delivery holds the reply (only it may give it up). */
+  replyHolder?: string;
+}
+
+/** Which inbound message (its idempotency marker). */
+export interface InboundMarkerRef {
+  accountId: string;
+  contact: string;
+  provider: string;
+  messageId: string;
+}
+
+/** A pending reply held by one delivery. */
+export interface HeldReply extends InboundMarkerRef {
+  holder: string;
 }
 
 export interface ConsentWrite {
@@ -411,16 +433,55 @@ export class ConsentStore {
     return { live: true, ...(override && Object.keys(override).length > 0 ? { override } : {}) };
   }
 
-  async markReplySent(accountId: string, contact: string, provider: string, messageId: string): Promise<void> {
+  async markReplySent(accountId: string, contact: string, provider: string, messageId: string, state: 'sent' | 'refused' = 'sent'): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.inboundMarker(accountId, contact, provider, messageId),
         UpdateExpression: 'SET marker.replyState = :sent',
-        ExpressionAttributeValues: { ':sent': 'sent' },
+        ExpressionAttributeValues: { ':sent': state },
         ConditionExpression: 'attribute_exists(pk)',
       }),
     );
+  }
+
+  /**
+   * Takes over a `pending` reply whose holder's lease ran out or was given up: true when `held.holder`
+   * now holds it (until `leaseUntilMs`) and must send it; false when it was sent or is held.
+   */
+  async claimPendingReply(held: HeldReply, nowMs: number, leaseUntilMs: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.inboundMarker(held.accountId, held.contact, held.provider, held.messageId),
+          UpdateExpression: 'SET marker.replyLeaseUntil = :lease, marker.replyHolder = :holder',
+          ConditionExpression: 'marker.replyState = :pending AND (attribute_not_exists(marker.replyLeaseUntil) OR marker.replyLeaseUntil < :now)',
+          ExpressionAttributeValues: { ':lease': leaseUntilMs, ':holder': held.holder, ':pending': 'pending', ':now': nowMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Gives up a held `pending` reply (only its holder can), so the provider's next redelivery sends it at once. */
+  async releasePendingReply(held: HeldReply): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.inboundMarker(held.accountId, held.contact, held.provider, held.messageId),
+          UpdateExpression: 'SET marker.replyLeaseUntil = :released',
+          ConditionExpression: 'marker.replyState = :pending AND marker.replyHolder = :holder',
+          ExpressionAttributeValues: { ':released': 0, ':pending': 'pending', ':holder': held.holder },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   /**

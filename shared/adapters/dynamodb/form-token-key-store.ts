@@ -29,6 +29,18 @@ export class FormTokenKeyStore {
     return key;
   }
 
+  /**
+   * The key if the account has one, never creating it: opening a link needs no key that sealed
+   * none (a made-up link to a form of an account that never sent one must change nothing).
+   */
+  async findKey(accountId: string): Promise<Buffer | undefined> {
+    const cached = this.cache.get(accountId);
+    if (cached) return cached;
+    const existing = await this.read(accountId);
+    if (existing) this.cache.set(accountId, Promise.resolve(existing));
+    return existing;
+  }
+
   private async load(accountId: string): Promise<Buffer> {
     const existing = await this.read(accountId);
     if (existing) return existing;

@@ -1,6 +1,6 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadConfig } from '../../config/load-config.ts';
 import { ENV } from '../../config/service-config.ts';
 import { KeyringSecretBox, type SecretBox } from '../../security/secret-box.ts';

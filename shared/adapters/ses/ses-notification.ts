@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * SES notifications as SNS carries them (the SNS `Message`, JSON): feedback notifications

@@ -1,7 +1,14 @@
-import { z } from 'zod';
-import { InvalidSnsEventError } from '../aws-sms/sns-event.ts';
+import * as z from 'zod';
 import type { SnsMessage, SnsSignatureVerifier } from './sns-signature.ts';
 import { METRIC_NAMES, metrics } from '../../observability/metrics.ts';
+
+/** Thrown when a Lambda invocation is not a well-formed SNS event: a wiring error, not bad user input. */
+export class InvalidSnsEventError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
 
 const lambdaSnsEventSchema = z.object({
   Records: z.array(z.object({ EventSource: z.string().optional(), Sns: z.record(z.string(), z.unknown()) })).min(1),

@@ -1,5 +1,5 @@
 import { verify, type X509Certificate } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * An SNS message as SNS signs it. HTTP(S) subscriptions spell the certificate field

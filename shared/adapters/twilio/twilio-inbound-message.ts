@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Channel } from '../../domain/channels.ts';
 
 const MESSAGE_SID = /^(SM|MM)[0-9a-fA-F]{32}$/;

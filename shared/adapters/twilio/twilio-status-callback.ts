@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Twilio's error for a message to a number that replied STOP: "Attempt to send to unsubscribed recipient". */
 export const TWILIO_UNSUBSCRIBED_RECIPIENT = '21610';

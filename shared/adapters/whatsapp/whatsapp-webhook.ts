@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The WhatsApp Cloud API webhook (`object: whatsapp_business_account`): entries of changes, each
@@ -60,8 +60,13 @@ const webhookSchema = z.looseObject({
   entry: z.array(z.looseObject({ changes: z.array(z.unknown()).max(MAX_UPDATES_PER_DELIVERY) })).min(1).max(MAX_UPDATES_PER_DELIVERY),
 });
 
-const epochSeconds = z.union([z.string().regex(/^\d{1,12}$/), z.number().int().nonnegative()]).transform((value) => {
+/** Meta's epoch seconds; a number past the last date JavaScript can hold is not a time (the update is malformed). */
+const epochSeconds = z.union([z.string().regex(/^\d{1,12}$/), z.number().int().nonnegative()]).transform((value, context) => {
   const date = new Date(Number(value) * 1000);
+  if (Number.isNaN(date.getTime())) {
+    context.addIssue({ code: 'custom', message: 'timestamp is not a time' });
+    return z.NEVER;
+  }
   return date.toISOString();
 });
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHANNELS, CONSENT_STATUSES, type Channel, type ConsentStatus } from '../channels.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHANNELS, type Channel } from '../channels.ts';
 import { normalizeEmail, normalizePhone } from '../contact-address.ts';
 import { ValidationError } from '../errors.ts';

@@ -1,8 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RetentionOverride } from '../retention/retention-policy.ts';
+import { storableNumber } from '../storable-number.ts';
 
 const attributeName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'attribute names are 1-64 letters, digits, _ . -');
-const attributeValue = z.union([z.string().max(1000), z.number().finite(), z.boolean()]);
+const attributeValue = z.union([z.string().max(1000), storableNumber, z.boolean()]);
 
 /** PUT /v1/contacts/{contact}: the editable part of a profile, replaced as a whole (null or absent clears a field). */
 export const profileInputSchema = z.strictObject({

@@ -1,9 +1,10 @@
 import { parse } from 'csv-parse/sync';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHANNEL_SCOPE, CHANNELS, CONSENT_SOURCES, CONSENT_STATUSES, type Channel, type ConsentSource, type ConsentStatus } from '../channels.ts';
 import type { ConsentEvidence, JsonValue } from '../consent/consent-record.ts';
 import { normalizeContact } from '../contact-address.ts';
 import { AppError, ValidationError } from '../errors.ts';
+import { MAX_CLOCK_SKEW_MS } from '../consent/event-time.ts';
 
 /**
  * Consent import CSV: a header row, then one consent change per record.
@@ -23,8 +24,6 @@ export const REQUIRED_COLUMNS = ['contact', 'channel', 'status', 'occurredAt'] a
 export const OPTIONAL_COLUMNS = ['line', 'source', 'evidence'] as const;
 type KnownColumn = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number];
 
-/** A future time would outrank every later change; allow a little clock skew only. */
-const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
 const EVIDENCE_COLUMN = /^[A-Za-z0-9_.-]{1,64}$/;
 const MAX_FIELD_LENGTH = 2000;
 

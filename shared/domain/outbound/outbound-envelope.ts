@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { timeZoneSchema } from '../accounts/account-settings.ts';
 import { CHANNELS, MESSAGE_CATEGORIES } from '../channels.ts';
 

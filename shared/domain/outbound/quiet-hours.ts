@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import type { QuietHours } from '../accounts/account-settings.ts';
 import type { Channel } from '../channels.ts';
 import { COUNTRY_TIME_ZONES } from './country-time-zones.ts';

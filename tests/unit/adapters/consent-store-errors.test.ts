@@ -144,6 +144,23 @@ describe('consent writes when DynamoDB misbehaves', () => {
     expect(published).toEqual([]);
   });
 
+  it('reads the marker back when the commit fails without an answer: applied (answer lost) is committed, not applied is an error', async () => {
+    let written: { eventId?: string } | undefined;
+    const lost = Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+    dynamo.on(TransactWriteCommand).callsFake((command: { TransactItems: { Put?: { Item: Record<string, unknown> } }[] }) => {
+      written = command.TransactItems.find((item) => item.Put?.Item.type === 'inbound')?.Put?.Item.marker as { eventId?: string };
+      throw lost;
+    });
+    dynamo.on(GetCommand).callsFake((command: { Key: { sk: string } }) => (command.Key.sk.startsWith('INBOUND#') && written ? { Item: { marker: written } } : {}));
+    const applied = await recordConsentChange(deps, input);
+    expect(applied).toMatchObject({ duplicate: false, event: { eventId: written?.eventId } });
+    expect(published).toHaveLength(1);
+
+    written = undefined;
+    dynamo.on(TransactWriteCommand).rejects(lost);
+    await expect(recordConsentChange(deps, input)).rejects.toThrow('socket hang up');
+  });
+
   it('propagates a read timeout without writing anything', async () => {
     const timeout = Object.assign(new Error('socket timed out'), { name: 'TimeoutError' });
     dynamo.on(GetCommand).rejects(timeout);

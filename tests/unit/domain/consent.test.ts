@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyConsentEvent } from '../../../shared/domain/consent/apply-consent-event.ts';
 import type { ConsentChange, ConsentRecord } from '../../../shared/domain/consent/consent-record.ts';
 import { effectiveStatus } from '../../../shared/domain/consent/effective-status.ts';
+import { MAX_CLOCK_SKEW_MS, recordableEventTime } from '../../../shared/domain/consent/event-time.ts';
 
 const change = (status: ConsentChange['status'], occurredAt: string, scope = 'line_1'): ConsentChange => ({
   contact: '+12025550143',
@@ -79,5 +80,22 @@ describe('effectiveStatus', () => {
       status: 'opted_in',
       basis: { kind: 'line_record' },
     });
+  });
+});
+
+describe('recordableEventTime', () => {
+  const receivedAt = new Date('2026-11-24T12:00:00.000Z');
+
+  it('keeps a past time, and a future one within the clock skew', () => {
+    expect(recordableEventTime('2026-11-24T11:59:00.000Z', receivedAt)).toEqual({ occurredAt: '2026-11-24T11:59:00.000Z', adjusted: false });
+    const skewed = new Date(receivedAt.getTime() + MAX_CLOCK_SKEW_MS).toISOString();
+    expect(recordableEventTime(skewed, receivedAt)).toEqual({ occurredAt: skewed, adjusted: false });
+  });
+
+  it('records the time it arrived for a time further ahead, or one that is no time at all', () => {
+    const later = new Date(receivedAt.getTime() + MAX_CLOCK_SKEW_MS + 1).toISOString();
+    for (const reported of [later, '5138-11-16T09:46:39.000Z', 'yesterday']) {
+      expect(recordableEventTime(reported, receivedAt)).toEqual({ occurredAt: receivedAt.toISOString(), adjusted: true });
+    }
   });
 });

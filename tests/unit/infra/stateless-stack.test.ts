@@ -109,11 +109,10 @@ describe('stateless stack: functions', () => {
     });
   });
 
-  it.each(FUNCTIONS.map((fn) => fn.name))('%s: environment has the table, base URL, key hash, defaults, Powertools and source maps, and only the references it needs', (name) => {
+  it.each(FUNCTIONS.map((fn) => fn.name))('%s: environment has the table, base URL, key hash, defaults and Powertools (no source maps loaded at cold start), and only the references it needs', (name) => {
     const { stack } = real;
     const definition = definitionOf(name);
     expect(environmentOf(real, name)).toEqual({
-      NODE_OPTIONS: '--enable-source-maps',
       POWERTOOLS_SERVICE_NAME: 'optgate',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       POWERTOOLS_METRICS_NAMESPACE: 'optgate/prod',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { webFormInputSchema } from '../../../shared/domain/forms/web-form.ts';
 import { routeTable } from '../../../shared/manifest.ts';
 import { buildOpenApiDocument } from '../../../shared/openapi/build-openapi-document.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_RECEIVE_COUNT, visibilityTimeoutFor } from '../../../infra/local/provision.ts';
+import { checkedVisibility, MAX_RECEIVE_COUNT, visibilityTimeoutFor } from '../../../infra/local/provision.ts';
 import { FUNCTIONS, type FunctionDefinition } from '../../../shared/manifest.ts';
 
 const gate = (FUNCTIONS as readonly FunctionDefinition[]).find((fn) => fn.name === 'outbound-gate');
@@ -26,5 +26,12 @@ describe('outbound gate wiring (manifest → CDK app and local stack)', () => {
   it('gets a visibility timeout of at least 6 × its timeout and a DLQ after at least 5 receives', () => {
     expect(visibilityTimeoutFor('outbound')).toBeGreaterThanOrEqual(6 * (gate?.timeoutSeconds ?? Infinity));
     expect(MAX_RECEIVE_COUNT).toBeGreaterThanOrEqual(5);
+  });
+
+  it('lets tests shorten the local visibility timeout, never to where a message returns while its claim may be held', () => {
+    const floor = (gate?.timeoutSeconds ?? 0) + 5;
+    expect(checkedVisibility('outbound', floor + 1)).toBe(floor + 1);
+    expect(() => checkedVisibility('outbound', floor)).toThrow(/above 35/);
+    expect(() => checkedVisibility('outbound', 10.5)).toThrow(/whole number/);
   });
 });

@@ -10,7 +10,6 @@ import { verifyWhatsAppSignature } from '../../../shared/adapters/whatsapp/whats
 import { phoneNumberIdsOf, whatsAppUpdatesOf } from '../../../shared/adapters/whatsapp/whatsapp-webhook.ts';
 import { decodeUnsubscribeToken } from '../../../shared/domain/email/unsubscribe-token.ts';
 import { SAMPLE_SNS_CERTIFICATE_PEM } from '../../fixtures/sample-sns-certificate.ts';
-import { extractSnsMessages } from '../../../shared/adapters/aws-sms/sns-event.ts';
 import { parseTwoWaySmsMessage } from '../../../shared/adapters/aws-sms/two-way-sms-message.ts';
 import { parseFormBody } from '../../../shared/adapters/twilio/form-body.ts';
 import { parseTwilioInbound } from '../../../shared/adapters/twilio/twilio-inbound-message.ts';
@@ -50,21 +49,6 @@ describe('events/inbound-twilio.stop.json', () => {
     expect(parseTwilioInbound(params)).toEqual({
       ok: true,
       value: expect.objectContaining({ channel: 'sms', from: '+14255550182', to: '+12125550101', body: 'Stop.' }),
-    });
-  });
-});
-
-describe('events/inbound-aws-sms.sns.json', () => {
-  it('carries a two-way STOP SMS', () => {
-    const [envelope, ...others] = extractSnsMessages(readEvent('inbound-aws-sms.sns.json'));
-    expect(others).toEqual([]);
-    expect(parseTwoWaySmsMessage(envelope?.message ?? '')).toEqual({
-      ok: true,
-      value: expect.objectContaining({
-        originationNumber: '+14255550182',
-        destinationNumber: '+12125550101',
-        messageBody: 'STOP',
-      }),
     });
   });
 });
@@ -137,7 +121,7 @@ describe('events/unsubscribe.one-click.json', () => {
   });
 });
 
-describe('SNS samples: events/inbound-ses.complaint.sns.json and events/aws-sms-events.opted-out.sns.json', () => {
+describe('SNS samples: events/inbound-ses.complaint.sns.json, events/inbound-aws-sms.sns.json, events/aws-sms-events.opted-out.sns.json', () => {
   const certificates = { get: async () => new X509Certificate(SAMPLE_SNS_CERTIFICATE_PEM) };
   const verifierFor = (topicArn: string) =>
     new SnsSignatureVerifier({ allowedTopicArns: [topicArn], certificates, now: () => new Date('2026-11-24T09:15:03Z') });
@@ -151,6 +135,17 @@ describe('SNS samples: events/inbound-ses.complaint.sns.json and events/aws-sms-
       value: expect.objectContaining({ kind: 'complaint', recipients: ['reader@example.org'], sender: 'news@example.com' }),
     });
     expect((await verifySnsRecords(event, verifierFor('arn:aws:sns:us-east-1:123456789012:another-topic'))).notifications).toEqual([]);
+  });
+
+  it('the two-way SMS sample is signed as SNS signs and carries a STOP', async () => {
+    const event = readEvent('inbound-aws-sms.sns.json');
+    const { notifications, rejected } = await verifySnsRecords(event, verifierFor('arn:aws:sns:us-east-1:123456789012:dev-optgate-aws-sms-inbound'));
+    expect(rejected).toEqual([]);
+    expect(notifications).toHaveLength(1);
+    expect(parseTwoWaySmsMessage(notifications[0]?.Message ?? '')).toEqual({
+      ok: true,
+      value: expect.objectContaining({ originationNumber: '+14255550182', destinationNumber: '+12125550101', messageBody: 'STOP' }),
+    });
   });
 
   it('the SMS events sample is signed as SNS signs and reports an opted-out destination', async () => {
