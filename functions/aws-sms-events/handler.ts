@@ -2,10 +2,8 @@ import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../..
 import { isOptOutEvent, parseSmsEvent } from '../../shared/adapters/aws-sms/sms-event.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
-import { createFetchHttpClient } from '../../shared/adapters/http/http-client.ts';
-import { createSnsCertificateSource } from '../../shared/adapters/sns/sns-certificate-source.ts';
+import { createSnsVerifier } from '../../shared/adapters/sns/sns-certificate-source.ts';
 import { verifySnsRecords } from '../../shared/adapters/sns/sns-lambda-event.ts';
-import { SnsSignatureVerifier } from '../../shared/adapters/sns/sns-signature.ts';
 import { loadSnsConfig } from '../../shared/config/provider-config.ts';
 import { loadServiceConfig } from '../../shared/config/service-config.ts';
 import { normalizeLineAddress } from '../../shared/domain/accounts/line.ts';
@@ -18,15 +16,11 @@ import { createSecretBox } from '../../shared/adapters/secrets/service-key-sourc
 const config = loadServiceConfig();
 // Opens line credentials and per-account keys (sealed in the table); reads the service key on first use.
 const secrets = createSecretBox();
-const snsConfig = loadSnsConfig();
 const stores = {
   ...createStores(createDocumentClient(), config.tableName, secrets),
   consentEvents: new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName),
 };
-const verifier = new SnsSignatureVerifier({
-  allowedTopicArns: snsConfig.topicArns,
-  certificates: createSnsCertificateSource({ http: createFetchHttpClient({ timeoutMs: 3_000 }), baseUrl: snsConfig.certificateBaseUrl }),
-});
+const verifier = createSnsVerifier(loadSnsConfig());
 
 /**
  * AWS End User Messaging SMS events (configuration set → SNS event destination). An event saying the

@@ -5,10 +5,8 @@ import { parseTwoWaySmsMessage } from '../../shared/adapters/aws-sms/two-way-sms
 import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
-import { createFetchHttpClient } from '../../shared/adapters/http/http-client.ts';
-import { createSnsCertificateSource } from '../../shared/adapters/sns/sns-certificate-source.ts';
+import { createSnsVerifier } from '../../shared/adapters/sns/sns-certificate-source.ts';
 import { verifySnsRecords } from '../../shared/adapters/sns/sns-lambda-event.ts';
-import { SnsSignatureVerifier } from '../../shared/adapters/sns/sns-signature.ts';
 import { loadSnsConfig } from '../../shared/config/provider-config.ts';
 import { loadServiceConfig } from '../../shared/config/service-config.ts';
 import { normalizeLineAddress } from '../../shared/domain/accounts/line.ts';
@@ -19,15 +17,11 @@ import { handleInboundMessage, ReplyInFlightError, sendAsyncReply } from '../../
 import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 
 const config = loadServiceConfig();
-const snsConfig = loadSnsConfig();
 // Opens line credentials and per-account keys (sealed in the table); reads the service key on first use.
 const secrets = createSecretBox();
 const stores = createStores(createDocumentClient(), config.tableName, secrets);
 const consentEvents = new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName);
-const verifier = new SnsSignatureVerifier({
-  allowedTopicArns: snsConfig.topicArns,
-  certificates: createSnsCertificateSource({ http: createFetchHttpClient({ timeoutMs: 3_000 }), baseUrl: snsConfig.certificateBaseUrl }),
-});
+const verifier = createSnsVerifier(loadSnsConfig());
 const replySender = new AwsSmsReplySender(
   new PinpointSMSVoiceV2Client({ maxAttempts: 3, requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000 } }),
 );

@@ -1,12 +1,10 @@
 import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
-import { createFetchHttpClient } from '../../shared/adapters/http/http-client.ts';
 import { firstTextLine, stripReplyPrefixes } from '../../shared/adapters/ses/mime-text.ts';
 import { parseSesNotification, type SesNotification } from '../../shared/adapters/ses/ses-notification.ts';
-import { createSnsCertificateSource } from '../../shared/adapters/sns/sns-certificate-source.ts';
+import { createSnsVerifier } from '../../shared/adapters/sns/sns-certificate-source.ts';
 import { verifySnsRecords } from '../../shared/adapters/sns/sns-lambda-event.ts';
-import { SnsSignatureVerifier } from '../../shared/adapters/sns/sns-signature.ts';
 import { loadSnsConfig } from '../../shared/config/provider-config.ts';
 import { loadServiceConfig } from '../../shared/config/service-config.ts';
 import { maskContact } from '../../shared/domain/contact-address.ts';
@@ -19,15 +17,11 @@ import { createSecretBox } from '../../shared/adapters/secrets/service-key-sourc
 const config = loadServiceConfig();
 // Opens line credentials and per-account keys (sealed in the table); reads the service key on first use.
 const secrets = createSecretBox();
-const snsConfig = loadSnsConfig();
 const stores = {
   ...createStores(createDocumentClient(), config.tableName, secrets),
   consentEvents: new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName),
 };
-const verifier = new SnsSignatureVerifier({
-  allowedTopicArns: snsConfig.topicArns,
-  certificates: createSnsCertificateSource({ http: createFetchHttpClient({ timeoutMs: 3_000 }), baseUrl: snsConfig.certificateBaseUrl }),
-});
+const verifier = createSnsVerifier(loadSnsConfig());
 const now = () => new Date();
 
 async function handleNotification(notification: SesNotification, snsMessageId: string): Promise<void> {

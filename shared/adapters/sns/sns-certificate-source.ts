@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import type { HttpClient } from '../http/http-client.ts';
-import type { SnsCertificateSource } from './sns-signature.ts';
+import { createFetchHttpClient, type HttpClient } from '../http/http-client.ts';
+import { SnsSignatureVerifier, type SnsCertificateSource } from './sns-signature.ts';
 
 export class CertificateFetchError extends Error {
   constructor(message: string) {
@@ -41,4 +41,15 @@ export function createSnsCertificateSource(options: { http: HttpClient; baseUrl?
       return pending;
     },
   };
+}
+
+/**
+ * The verifier every SNS-triggered function builds once per container: its topics' allow-list and
+ * certificates fetched (3 s timeout) and kept, from the function's validated SNS configuration.
+ */
+export function createSnsVerifier(config: { topicArns: readonly string[]; certificateBaseUrl?: string | undefined }): SnsSignatureVerifier {
+  return new SnsSignatureVerifier({
+    allowedTopicArns: config.topicArns,
+    certificates: createSnsCertificateSource({ http: createFetchHttpClient({ timeoutMs: 3_000 }), baseUrl: config.certificateBaseUrl }),
+  });
 }
