@@ -18,12 +18,15 @@ import { startAwsProxy, type AwsProxy } from '../support/aws-proxy.ts';
 import { freePort } from '../support/free-port.ts';
 import { machineLine, writeSection } from './benchmarks-file.ts';
 import { billedWriteUnits, saveResult } from './bench-results.ts';
+import { itemKindOf, writeBreakdown, writeBreakdownTable, type WriteBreakdownRow } from './write-breakdown.ts';
 
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: '20' },
     rates: { type: 'string', default: '20,50,100' },
     'no-write': { type: 'boolean', default: false },
+    /** Only the counted pass (per-webhook units and where they go), no load: nothing is written. */
+    'counted-only': { type: 'boolean', default: false },
   },
 });
 const DURATION = Number(args.duration);
@@ -62,7 +65,7 @@ async function main() {
     eventSources: false,
     log: () => undefined,
     serviceEndpoints: async (emulators) => {
-      dynamoProxy = await startAwsProxy(emulators.dynamoDb, 'dynamodb', { measureCapacity: { keys: [TABLE.partitionKey, TABLE.sortKey], indexes: TABLE.indexes } });
+      dynamoProxy = await startAwsProxy(emulators.dynamoDb, 'dynamodb', { measureCapacity: { keys: [TABLE.partitionKey, TABLE.sortKey], indexes: TABLE.indexes, classify: itemKindOf } });
       return { dynamoDb: dynamoProxy.endpoint, sqs: emulators.sqs };
     },
   });
@@ -120,14 +123,17 @@ async function main() {
       return row;
     };
 
-    log(`bench:webhooks — ${DURATION} s per rate (${RATES.join(', ')} req/s), ${CONNECTIONS} connections`);
+    const countedOnly = args['counted-only'];
+    log(countedOnly ? 'bench:webhooks — the counted pass only' : `bench:webhooks — ${DURATION} s per rate (${RATES.join(', ')} req/s), ${CONNECTIONS} connections`);
     await load('Twilio', 20, 5); // warm-up: the JVM, the handler containers
     await load('WhatsApp', 20, 5);
     const rows: RateResult[] = [];
-    for (const rate of RATES) rows.push(await load('Twilio', rate, DURATION));
-    rows.push(await load('Twilio', 'max', DURATION));
-    rows.push(await load('WhatsApp', RATES[1] ?? 50, DURATION));
-    rows.push(await load('WhatsApp', 'max', DURATION));
+    if (!countedOnly) {
+      for (const rate of RATES) rows.push(await load('Twilio', rate, DURATION));
+      rows.push(await load('Twilio', 'max', DURATION));
+      rows.push(await load('WhatsApp', RATES[1] ?? 50, DURATION));
+      rows.push(await load('WhatsApp', 'max', DURATION));
+    }
 
     // The counted pass: one kind at a time, sequentially, so every request and unit is its own.
     const eventsBefore = async () => ((await (await fetch(`${stack.baseUrl}/local/events`)).json()) as { events: unknown[] }).events.length;
@@ -151,8 +157,10 @@ async function main() {
         transactWriteUnits: proxy.capacity.transactWriteUnits,
         consentEvents: (await eventsBefore()) - events,
         meanMs: (performance.now() - started) / COUNTED,
+        writes: writeBreakdown(proxy.writesByItem, COUNTED),
       };
       log(`counted ${kind}: per webhook ${(measured.readUnits / COUNTED).toFixed(2)} RRU, ${(billedWriteUnits(measured) / COUNTED).toFixed(2)} WRU billed, ${(proxy.total() / COUNTED).toFixed(2)} DynamoDB requests ${JSON.stringify(measured.dynamoRequests)}, ${(measured.consentEvents / COUNTED).toFixed(2)} events, ${measured.meanMs.toFixed(1)} ms`);
+      if (measured.writes.length > 0) log(writeBreakdownTable(measured.writes));
       return measured;
     };
     const fresh = Array.from({ length: COUNTED }, (_, index) => `+1720555${String(index).padStart(4, '0')}`);
@@ -163,7 +171,7 @@ async function main() {
     await fetch(`${stack.baseUrl}/webhooks/twilio`, { method: 'POST', ...redelivered }).then((response) => response.text());
     const duplicate = await counted('redelivery (duplicate)', () => redelivered);
 
-    if (!args['no-write']) {
+    if (!args['no-write'] && !countedOnly) {
       saveResult('webhooks', { memoryMb: 512, kinds: [change, chatter, duplicate], rates: rows });
       writeSection('bench:webhooks', section(rows, [change, chatter, duplicate]));
     }
@@ -173,7 +181,10 @@ async function main() {
   }
 }
 
-function section(rows: RateResult[], kinds: { kind: string; webhooks: number; readUnits: number; writeUnits: number; transactWriteUnits: number; dynamoRequests: Record<string, number>; consentEvents: number; meanMs: number }[]): string {
+function section(
+  rows: RateResult[],
+  kinds: { kind: string; webhooks: number; readUnits: number; writeUnits: number; transactWriteUnits: number; dynamoRequests: Record<string, number>; consentEvents: number; meanMs: number; writes: WriteBreakdownRow[] }[],
+): string {
   const met = (row: RateResult) =>
     row.rate === 'max'
       ? '—'

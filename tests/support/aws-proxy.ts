@@ -1,6 +1,6 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { transactionItemUnits, type IndexShape, type Item } from './dynamodb-write-units.ts';
+import { itemSize, transactionItemBreakdown, type IndexShape, type Item } from './dynamodb-write-units.ts';
 
 /**
  * What an injected fault looks like to the SDK:
@@ -37,6 +37,11 @@ export interface AwsProxy {
    * Local's own figure for those being unusable.
    */
   capacity: { readUnits: number; writeUnits: number; transactWriteUnits: number };
+  /**
+   * Where the write units went (with `measureCapacity`), by item kind (its `classify`): how many
+   * item writes, their size, and the units billed to the table and to each index.
+   */
+  writesByItem: Map<string, ItemWriteTally>;
   total(): number;
   faultTotal(): number;
   /** Starts (or with undefined, stops) injecting faults. */
@@ -48,6 +53,17 @@ export interface AwsProxy {
   setLatency(latencyMs: (operation: string) => number): void;
   reset(): void;
   close(): Promise<void>;
+}
+
+/** The writes of one kind of item, summed. */
+export interface ItemWriteTally {
+  writes: number;
+  /** Of which inside TransactWriteItems (2 units per KB instead of 1). */
+  transactional: number;
+  /** Summed larger-of-old-and-new item size (bytes). */
+  bytes: number;
+  tableUnits: number;
+  indexUnits: Record<string, number>;
 }
 
 /** How long an injected timeout stays silent before the connection drops. */
@@ -113,7 +129,14 @@ function unitsOf(consumed: unknown): number {
 export async function startAwsProxy(
   target: string,
   service: AwsJsonService = 'dynamodb',
-  options: { measureCapacity?: { keys: readonly string[]; indexes: readonly IndexShape[] } } = {},
+  options: {
+    measureCapacity?: {
+      keys: readonly string[];
+      indexes: readonly IndexShape[];
+      /** The kind of an item, from its key attributes (wire format), for writesByItem; default `item`. */
+      classify?: (key: Item) => string;
+    };
+  } = {},
 ): Promise<AwsProxy> {
   const upstream = new URL(target);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -121,6 +144,17 @@ export async function startAwsProxy(
   const millis = new Map<string, number>();
   const faults = new Map<string, number>();
   const capacity = { readUnits: 0, writeUnits: 0, transactWriteUnits: 0 };
+  const writesByItem = new Map<string, ItemWriteTally>();
+  const tally = (key: Item, transactional: boolean, bytes: number, tableUnits: number, indexUnits: Record<string, number>) => {
+    const kind = options.measureCapacity?.classify?.(key) ?? 'item';
+    const entry = writesByItem.get(kind) ?? { writes: 0, transactional: 0, bytes: 0, tableUnits: 0, indexUnits: {} };
+    entry.writes += 1;
+    if (transactional) entry.transactional += 1;
+    entry.bytes += bytes;
+    entry.tableUnits += tableUnits;
+    for (const [index, units] of Object.entries(indexUnits)) entry.indexUnits[index] = (entry.indexUnits[index] ?? 0) + units;
+    writesByItem.set(kind, entry);
+  };
   let plan: FaultPlan | undefined;
   let latencyMs: (operation: string) => number = () => 0;
   let draw = generator(1);
@@ -139,14 +173,24 @@ export async function startAwsProxy(
     table: string;
     key: Item;
   }
-  /** The items a write transaction touches: its Puts' keys, its Updates', Deletes' and ConditionChecks' Key. */
-  const transactionKeys = (input: Record<string, unknown>): TransactionKey[] =>
-    ((input.TransactItems ?? []) as Record<string, { TableName: string; Item?: Item; Key?: Item }>[]).flatMap((entry) => {
-      const action = Object.values(entry)[0];
-      if (!action) return [];
-      const key = action.Key ?? Object.fromEntries((options.measureCapacity?.keys ?? []).flatMap((name) => (action.Item?.[name] ? [[name, action.Item[name]]] : [])));
-      return [{ table: action.TableName, key: key as Item }];
-    });
+  const keyOf = (action: { TableName: string; Item?: Item; Key?: Item }): TransactionKey => ({
+    table: action.TableName,
+    key: action.Key ?? (Object.fromEntries((options.measureCapacity?.keys ?? []).flatMap((name) => (action.Item?.[name] ? [[name, action.Item[name]]] : []))) as Item),
+  });
+  /**
+   * The items a write touches: a transaction's Puts' keys, its Updates', Deletes' and
+   * ConditionChecks' Key; a single PutItem's, UpdateItem's or DeleteItem's.
+   */
+  const writtenKeys = (operation: string, input: Record<string, unknown>): TransactionKey[] => {
+    if (operation === 'TransactWriteItems') {
+      return ((input.TransactItems ?? []) as Record<string, { TableName: string; Item?: Item; Key?: Item }>[]).flatMap((entry) => {
+        const action = Object.values(entry)[0];
+        return action ? [keyOf(action)] : [];
+      });
+    }
+    if (operation === 'PutItem' || operation === 'UpdateItem' || operation === 'DeleteItem') return [keyOf(input as { TableName: string; Item?: Item; Key?: Item })];
+    return [];
+  };
   /** One item as it stands, read straight from the emulator (not counted, not delayed). */
   const getItem = (req: IncomingMessage, { table, key }: TransactionKey): Promise<Item | undefined> =>
     new Promise((resolve) => {
@@ -179,10 +223,11 @@ export async function startAwsProxy(
       const kind = CAPACITY_OPERATIONS[operation];
       const input = kind ? (JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>) : {};
       if (kind) {
-        input.ReturnConsumedCapacity ??= 'TOTAL';
+        // INDEXES: the total as TOTAL gives it, plus the table's and each index's share.
+        input.ReturnConsumedCapacity = 'INDEXES';
         body = Buffer.from(JSON.stringify(input));
       }
-      const keys = operation === 'TransactWriteItems' ? transactionKeys(input) : [];
+      const keys = writtenKeys(operation, input);
       void Promise.all(keys.map((key) => getItem(req, key)))
         .then((before) => new Promise((resolve) => setTimeout(resolve, latencyMs(operation))).then(() => before))
         .then((before) => send(body, kind, keys, before));
@@ -198,15 +243,28 @@ export async function startAwsProxy(
             const succeeded = (answer.statusCode ?? 500) < 300;
             const settle = async () => {
               if (!kind || !succeeded) return;
+              const after = await Promise.all(keys.map((key) => getItem(req, key)));
               if (operation === 'TransactWriteItems') {
-                const after = await Promise.all(keys.map((key) => getItem(req, key)));
                 const shape = options.measureCapacity;
-                capacity.transactWriteUnits += keys.reduce((sum, _key, index) => sum + transactionItemUnits(before[index], after[index], shape?.indexes ?? [], shape?.keys ?? []), 0);
+                keys.forEach((key, index) => {
+                  const units = transactionItemBreakdown(before[index], after[index], shape?.indexes ?? [], shape?.keys ?? []);
+                  capacity.transactWriteUnits += units.table + Object.values(units.indexes).reduce((sum, value) => sum + value, 0);
+                  tally(key.key, true, units.bytes, units.table, units.indexes);
+                });
                 return;
               }
-              const units = unitsOf((JSON.parse(answerBody.toString('utf8') || '{}') as { ConsumedCapacity?: unknown }).ConsumedCapacity);
+              const consumed = (JSON.parse(answerBody.toString('utf8') || '{}') as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+              const units = unitsOf(consumed);
               if (kind === 'read') capacity.readUnits += units;
               else capacity.writeUnits += units;
+              const [key] = keys;
+              if (key && consumed && !Array.isArray(consumed)) {
+                const share = consumed as { Table?: { CapacityUnits?: number }; GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }> };
+                const indexUnits = Object.fromEntries(Object.entries(share.GlobalSecondaryIndexes ?? {}).map(([name, entry]) => [name, entry.CapacityUnits ?? 0]));
+                tally(key.key, false, Math.max(itemSize(before[0]), itemSize(after[0])), share.Table?.CapacityUnits ?? 0, indexUnits);
+              } else if (kind === 'write') {
+                tally({}, false, 0, units, {});
+              }
             };
             void settle().finally(() => {
               res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -313,6 +371,7 @@ export async function startAwsProxy(
     millis,
     faults,
     capacity,
+    writesByItem,
     total: () => sum(counts),
     faultTotal: () => sum(faults),
     setLatency: (next) => {
@@ -329,6 +388,7 @@ export async function startAwsProxy(
       capacity.readUnits = 0;
       capacity.writeUnits = 0;
       capacity.transactWriteUnits = 0;
+      writesByItem.clear();
     },
     close: () =>
       new Promise<void>((resolve) => {

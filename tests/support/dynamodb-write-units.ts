@@ -11,6 +11,8 @@ export type AttributeValue = Record<string, unknown>;
 export type Item = Record<string, AttributeValue>;
 
 export interface IndexShape {
+  /** The index's name (breakdowns name the index each unit went to); `gsi{n}` when absent. */
+  name?: string;
   partitionKey: string;
   sortKey: string;
   projection: 'ALL' | 'KEYS_ONLY';
@@ -56,18 +58,36 @@ function projected(item: Item, index: IndexShape, tableKeys: readonly string[]):
   return Object.fromEntries([...tableKeys, index.partitionKey, index.sortKey].flatMap((name) => (item[name] ? [[name, item[name]]] : []))) as Item;
 }
 
-export function transactionItemUnits(before: Item | undefined, after: Item | undefined, indexes: readonly IndexShape[], tableKeys: readonly string[]): number {
-  if (!before && !after) return 0;
-  let units = 2 * kilobytes(Math.max(itemSize(before), itemSize(after)));
+/** Where one item's write units go: the table (2 per started KB of the larger image) and each index it reaches. */
+export interface ItemWriteUnits {
+  table: number;
+  /** Units per index name; indexes the write does not reach are absent. */
+  indexes: Record<string, number>;
+  /** The larger of the item's old and new size, in bytes. */
+  bytes: number;
+}
+
+export function transactionItemBreakdown(before: Item | undefined, after: Item | undefined, indexes: readonly IndexShape[], tableKeys: readonly string[]): ItemWriteUnits {
+  const bytes = Math.max(itemSize(before), itemSize(after));
+  if (!before && !after) return { table: 0, indexes: {}, bytes };
+  const units: ItemWriteUnits = { table: 2 * kilobytes(bytes), indexes: {}, bytes };
   const same = (a: AttributeValue | undefined, b: AttributeValue | undefined) => JSON.stringify(a) === JSON.stringify(b);
-  for (const index of indexes) {
+  indexes.forEach((index, position) => {
+    const name = index.name ?? `gsi${position}`;
+    let written = 0;
     const inBefore = before?.[index.partitionKey] !== undefined && before[index.sortKey] !== undefined;
     const inAfter = after?.[index.partitionKey] !== undefined && after[index.sortKey] !== undefined;
     const moved = inBefore && inAfter && (!same(before?.[index.partitionKey], after?.[index.partitionKey]) || !same(before?.[index.sortKey], after?.[index.sortKey]));
-    if (inBefore && (!inAfter || moved)) units += 1;
+    if (inBefore && (!inAfter || moved)) written += 1;
     if (inAfter && after && (!inBefore || moved || JSON.stringify(projected(before ?? {}, index, tableKeys)) !== JSON.stringify(projected(after, index, tableKeys)))) {
-      units += kilobytes(itemSize(projected(after, index, tableKeys)));
+      written += kilobytes(itemSize(projected(after, index, tableKeys)));
     }
-  }
+    if (written > 0) units.indexes[name] = written;
+  });
   return units;
+}
+
+export function transactionItemUnits(before: Item | undefined, after: Item | undefined, indexes: readonly IndexShape[], tableKeys: readonly string[]): number {
+  const units = transactionItemBreakdown(before, after, indexes, tableKeys);
+  return units.table + Object.values(units.indexes).reduce((sum, value) => sum + value, 0);
 }
