@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/mobile';
 import * as z from '../validation/zod.ts';
 import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
 import type { FormStore } from '../adapters/dynamodb/form-store.ts';
@@ -93,6 +93,9 @@ function parseAddress(form: WebForm, raw: string): { contact: string } | { error
       return { error: 'Enter a valid email address, for example name@example.com.' };
     }
   }
+  // The page asks for a mobile number (SMS and WhatsApp reach nothing else): libphonenumber's `mobile`
+  // metadata validates exactly those (MOBILE and FIXED_LINE_OR_MOBILE, as `max` does) and is 57 KB
+  // smaller; landlines, premium-rate and VoIP numbers are refused like mistyped ones.
   const phone = value.length <= 40 ? parsePhoneNumberFromString(value.replace(/^whatsapp:/i, ''), form.defaultCountry as CountryCode | undefined) : undefined;
   if (!phone?.isValid()) {
     return { error: 'Enter a valid mobile number with its country code, for example +1 202 555 0143.' };
