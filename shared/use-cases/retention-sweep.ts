@@ -65,7 +65,7 @@ const BUCKET_CONCURRENCY = 16;
 /**
  * Deletes items past their expiry that TTL has not removed yet, found through the byExpiry index
  * (bucket per day and shard, sorted by expiry second): never a table scan, so the work grows with
- * what is due, not with the table. Resumable (the position is saved after every page), idempotent
+ * what is due, not with the table. Resumable (the first bucket not yet finished is saved as the position), idempotent
  * (deleting a deleted item is a no-op), one run at a time (lease).
  */
 export async function sweepExpiredItems(deps: SweepDeps, options: SweepOptions): Promise<SweepReport> {
