@@ -122,7 +122,7 @@ export const FUNCTIONS = [
   {
     name: 'admin-api',
     entry: 'functions/admin-api/handler.ts',
-    description: 'Admin API: accounts, lines, settings, keyword rules, contact consent and audit trail, web forms, reports',
+    description: 'Account set-up: accounts, settings, lines, keyword rules and their tester, web forms, unsubscribe key rotation',
     routes: [
       'POST /v1/accounts',
       'GET /v1/settings',
@@ -135,20 +135,27 @@ export const FUNCTIONS = [
       'PUT /v1/rules/{ruleId}',
       'DELETE /v1/rules/{ruleId}',
       'POST /v1/rules/test',
-      'GET /v1/contacts/{contact}/consent',
-      'PUT /v1/contacts/{contact}/consent',
-      'GET /v1/contacts/{contact}/events',
       'POST /v1/forms',
       'GET /v1/forms',
       'GET /v1/forms/{formId}',
       'PUT /v1/forms/{formId}',
       'DELETE /v1/forms/{formId}',
-      'GET /v1/reports/snapshot',
-      'GET /v1/reports/opt-outs',
-      'POST /v1/consent/check',
-      'POST /v1/unsubscribe-links',
       'POST /v1/unsubscribe-keys',
     ],
+    triggers: [],
+    // No BatchGetItem: set-up reads one item or one query at a time.
+    table: ['GetItem', 'Query', ...TABLE_ITEM_WRITE],
+    sendsTo: [],
+    // Records no consent: no event bus.
+    calls: ['serviceKeyRead'],
+    timeoutSeconds: 10,
+    memoryMb: 512,
+  },
+  {
+    name: 'consent-api',
+    entry: 'functions/consent-api/handler.ts',
+    description: "A contact's consent: read and set it (publishes ConsentChanged), its audit trail",
+    routes: ['GET /v1/contacts/{contact}/consent', 'PUT /v1/contacts/{contact}/consent', 'GET /v1/contacts/{contact}/events'],
     triggers: [],
     table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
     sendsTo: [],
@@ -157,9 +164,37 @@ export const FUNCTIONS = [
     memoryMb: 512,
   },
   {
+    name: 'reports-api',
+    entry: 'functions/reports-api/handler.ts',
+    description: 'Read-only reports and exports: consent snapshot, opt-out report, consent CSV export',
+    routes: ['GET /v1/reports/snapshot', 'GET /v1/reports/opt-outs', 'GET /v1/exports/consent'],
+    triggers: [],
+    // Reads only, and opens no sealed value: no service key.
+    table: 'read',
+    sendsTo: [],
+    calls: [],
+    // Pages of up to 2,000 contacts' records (BatchGetItem) or a snapshot page; HTTP API integrations time out at 30 s.
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+  },
+  {
+    name: 'sending-api',
+    entry: 'functions/sending-api/handler.ts',
+    description: 'What a sender calls around each message: the pre-send consent check and signed unsubscribe links',
+    routes: ['POST /v1/consent/check', 'POST /v1/unsubscribe-links'],
+    triggers: [],
+    // Writes: an account's first unsubscribe key, and what the line and gate modules it shares hold (it never deletes a line).
+    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
+    sendsTo: [],
+    // Changes no consent: no event bus.
+    calls: ['serviceKeyRead'],
+    timeoutSeconds: 10,
+    memoryMb: 512,
+  },
+  {
     name: 'data-api',
     entry: 'functions/data-api/handler.ts',
-    description: 'Data control: contact profiles and search, per-contact retention, erasure, subject access export, consent CSV import/export',
+    description: 'Data control, one contact at a time: profiles and search, per-contact retention, erasure, subject access export',
     routes: [
       'GET /v1/contacts',
       'GET /v1/contacts/{contact}',
@@ -167,14 +202,27 @@ export const FUNCTIONS = [
       'DELETE /v1/contacts/{contact}',
       'PUT /v1/contacts/{contact}/retention',
       'GET /v1/contacts/{contact}/export',
-      'POST /v1/imports',
-      'GET /v1/exports/consent',
     ],
     triggers: [],
     table: TABLE_ERASURE,
     sendsTo: [],
-    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
+    // Records no consent change (erasure deletes, it does not opt out): no event bus.
+    calls: ['serviceKeyRead'],
     // HTTP API integrations time out at 30 s; long erasures answer 202 before that and continue.
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+  },
+  {
+    name: 'import-api',
+    entry: 'functions/import-api/handler.ts',
+    description: 'Consent CSV import: records with evidence, in resumable chunks (what `optgate import` sends)',
+    routes: ['POST /v1/imports'],
+    triggers: [],
+    // Writes records in transactions, each checking the contact was not erased meanwhile; never deletes.
+    table: [...TABLE_READ, 'PutItem', 'UpdateItem', 'ConditionCheckItem'],
+    sendsTo: [],
+    calls: ['eventBridgePutEvents', 'serviceKeyRead'],
+    // A chunk answers with a checkpoint before the 30 s HTTP API limit; the CLI sends the rest.
     timeoutSeconds: 29,
     memoryMb: 1024,
   },

@@ -4,12 +4,11 @@ import { NotFoundError } from '../../shared/domain/errors.ts';
 import { webFormInputSchema } from '../../shared/domain/forms/web-form.ts';
 import { parseJsonBody, resourceIdParameter } from '../../shared/http/api-gateway-request.ts';
 import { json, noContent } from '../../shared/http/responses.ts';
-import type { RouteKey } from '../../shared/manifest.ts';
 import { validateWebFormInput, webFormView } from '../../shared/use-cases/manage-web-forms.ts';
-import type { AccountRoute } from './account-route.ts';
+import type { AccountRoutes } from '../../shared/http/account-api.ts';
 
 /** Web opt-in forms: CRUD; every answer carries the hosted URL and the iframe embed code. */
-export function formRoutes(deps: { formStore: FormStore; lineStore: LineStore; publicBaseUrl: string }): Partial<Record<RouteKey, AccountRoute>> {
+export function formRoutes(deps: { formStore: FormStore; lineStore: LineStore; publicBaseUrl: string }): AccountRoutes {
   const view = (form: Parameters<typeof webFormView>[0]) => webFormView(form, deps.publicBaseUrl);
   const existing = async (accountId: string, formId: string) => {
     const form = await deps.formStore.getForm(accountId, formId);

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
+import type { AccountReader } from '../adapters/dynamodb/account-reader.ts';
 import { ForbiddenError, UnauthorizedError } from '../domain/errors.ts';
 import { header } from './api-gateway-request.ts';
 import type { HttpEvent } from './http-handler.ts';
@@ -18,7 +18,7 @@ function bearerToken(event: HttpEvent): string {
  * constant-time) or an account key (looked up by hash). Every account route then works only inside
  * the account the key belongs to: ids from the path are never trusted to pick the account.
  */
-export async function authenticate(event: HttpEvent, deps: { accountStore: AccountStore; operatorKeySha256?: string }): Promise<Caller> {
+export async function authenticate(event: HttpEvent, deps: { accountStore: AccountReader; operatorKeySha256?: string }): Promise<Caller> {
   const token = bearerToken(event);
   const tokenHash = createHash('sha256').update(token, 'utf8').digest();
   if (deps.operatorKeySha256 && timingSafeEqual(tokenHash, Buffer.from(deps.operatorKeySha256, 'hex'))) {

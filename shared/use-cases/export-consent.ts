@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
-import type { DataStores } from '../adapters/dynamodb/data-stores.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ProfileReader } from '../adapters/dynamodb/profile-reader.ts';
 import { batchGetAll } from '../adapters/dynamodb/batch-get-items.ts';
 import { keys } from '../adapters/dynamodb/table-keys.ts';
 import { CHANNEL_SCOPE, CHANNELS, type Channel } from '../domain/channels.ts';
@@ -25,7 +26,7 @@ const CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,600}$/;
  * concatenated are one CSV file. Expired records are left out.
  */
 export async function exportConsentPage(
-  deps: Pick<DataStores, 'profileStore' | 'db' | 'tableName'>,
+  deps: { profileStore: ProfileReader; db: DynamoDBDocumentClient; tableName: string },
   accountId: string,
   query: { cursor?: string; limit: number; prefix?: string },
   now: Date,

@@ -1,6 +1,6 @@
 import * as z from '../validation/zod.ts';
 import type { ConsentSnapshotReader, IndexedSnapshotRow, SnapshotScope } from '../adapters/dynamodb/consent-snapshot-reader.ts';
-import type { LineStore } from '../adapters/dynamodb/line-store.ts';
+import type { LineReader } from '../adapters/dynamodb/line-reader.ts';
 import { BY_LINE_SHARDS } from '../adapters/dynamodb/table-keys.ts';
 import { CHANNEL_SCOPE, CHANNELS, CONSENT_STATUSES, type Channel } from '../domain/channels.ts';
 import { ValidationError } from '../domain/errors.ts';
@@ -28,7 +28,7 @@ export type SnapshotQuery = z.infer<typeof snapshotQuerySchema>;
 const CHANNEL_WIDE = /^(sms|whatsapp|email):\*$/;
 
 /** API Gateway joins a repeated query parameter with commas: `line=a&line=b` arrives as `a,b`. */
-async function resolveScopes(deps: { lineStore: LineStore }, accountId: string, raw: string): Promise<SnapshotScope[]> {
+async function resolveScopes(deps: { lineStore: LineReader }, accountId: string, raw: string): Promise<SnapshotScope[]> {
   const labels = [...new Set(raw.split(',').map((label) => label.trim()).filter((label) => label !== ''))];
   if (labels.length === 0) throw new ValidationError('line is required: a line id, or sms:* / whatsapp:* / email:*');
   if (labels.length > SNAPSHOT_MAX_SCOPES) throw new ValidationError(`At most ${SNAPSHOT_MAX_SCOPES} lines per snapshot`);
@@ -50,7 +50,7 @@ async function resolveScopes(deps: { lineStore: LineStore }, accountId: string, 
  * come one after the other, each ordered by status then contact.
  */
 export async function getConsentSnapshot(
-  deps: { lineStore: LineStore; snapshotReader: ConsentSnapshotReader },
+  deps: { lineStore: LineReader; snapshotReader: ConsentSnapshotReader },
   input: { accountId: string; query: SnapshotQuery; now: Date },
 ): Promise<SnapshotPage> {
   const { accountId, query } = input;

@@ -1,6 +1,6 @@
 import * as z from '../validation/zod.ts';
-import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
-import type { StatRow, StatsStore } from '../adapters/dynamodb/stats-store.ts';
+import type { AccountReader } from '../adapters/dynamodb/account-reader.ts';
+import type { StatRow, StatsReader } from '../adapters/dynamodb/stats-reader.ts';
 import { attributionWindowHoursOf } from '../domain/accounts/account-settings.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { ALL_VALUE, formatRatePercent, STAT_DIMENSIONS } from '../domain/reports/consent-stats.ts';
@@ -56,7 +56,7 @@ function sumByValue(rows: readonly StatRow[]): Map<string, { optOuts: number; op
  * totals come from the `day` counters: every change has a day, not every change has a keyword.
  */
 export async function getOptOutReport(
-  deps: { accountStore: AccountStore; statsStore: StatsStore },
+  deps: { accountStore: AccountReader; statsStore: StatsReader },
   input: { accountId: string; query: OptOutReportQuery; now: Date },
 ): Promise<OptOutReport> {
   const { accountId, query, now } = input;

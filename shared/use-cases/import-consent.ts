@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import { ConsentStore, type ConsentWrite } from '../adapters/dynamodb/consent-store.ts';
 import type { DataStores } from '../adapters/dynamodb/data-stores.ts';
+import type { LineReader } from '../adapters/dynamodb/line-reader.ts';
 import { applyConsentEvent, type ConsentEffect } from '../domain/consent/apply-consent-event.ts';
 import type { ConsentChange, ConsentRecord } from '../domain/consent/consent-record.ts';
 import { isRowError, parseConsentCsv, validateImportRow, type ImportRow, type RowError } from '../domain/imports/consent-csv.ts';
@@ -58,8 +59,10 @@ export interface ImportResult {
   complete: boolean;
 }
 
-export type ImportDeps = Pick<DataStores, 'accountStore' | 'lineStore' | 'consentStore' | 'erasureStore' | 'importPaceStore'> &
+export type ImportDeps = Pick<DataStores, 'accountStore' | 'consentStore' | 'erasureStore' | 'importPaceStore'> &
   Pick<RecordConsentChangeDeps, 'statsStore' | 'consentEvents'> & {
+  /** Only the account's lines (the import resolves line references; it never opens credentials). */
+  lineStore: LineReader;
   now: () => Date;
   realNowMs: () => number;
   /** Rows per second for this account (default IMPORT_ROWS_PER_SECOND). */

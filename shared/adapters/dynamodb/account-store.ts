@@ -1,36 +1,24 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import {
-  accountSettingsSchema,
   BUILT_IN_ACCOUNT_DEFAULTS,
   defaultAccountSettings,
   type NewAccountDefaults,
   type AccountSettings,
 } from '../../domain/accounts/account-settings.ts';
 import { CONSENT_SUMMARIES_FLAG } from './consent-summary-store.ts';
+import { AccountReader, hashApiKey } from './account-reader.ts';
 import { keys } from './table-keys.ts';
 
-export interface AccountKey {
-  accountId: string;
-  keyId: string;
-}
-
-/** API keys are random 256-bit strings; a SHA-256 of such a key is safe to store and fast to look up. */
-export function hashApiKey(apiKey: string): string {
-  return createHash('sha256').update(apiKey, 'utf8').digest('hex');
-}
+export { hashApiKey, type AccountKey } from './account-reader.ts';
 
 export function generateApiKey(): string {
   return `og_${randomBytes(32).toString('base64url')}`;
 }
 
-export class AccountStore {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
-
+/** Accounts with their writes (creation, settings); the reads are AccountReader's. */
+export class AccountStore extends AccountReader {
   /**
    * Creates the account with its first API key; the plain key is returned once and never stored. The
    * settings start from the deployment's defaults for new accounts.
@@ -79,25 +67,6 @@ export class AccountStore {
       }),
     );
     return { accountId, apiKey, keyId, createdAt };
-  }
-
-  async findAccountByApiKey(apiKey: string): Promise<AccountKey | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.apiKey(hashApiKey(apiKey)) }));
-    if (!Item || typeof Item.accountId !== 'string' || typeof Item.keyId !== 'string') return undefined;
-    return { accountId: Item.accountId, keyId: Item.keyId };
-  }
-
-  async getAccount(accountId: string): Promise<{ accountId: string; name: string; createdAt: string } | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.account(accountId) }));
-    if (!Item) return undefined;
-    return { accountId, name: String(Item.name), createdAt: String(Item.createdAt) };
-  }
-
-  /** The account's settings; the defaults when none were saved. */
-  async getSettings(accountId: string): Promise<AccountSettings> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.settings(accountId) }));
-    if (!Item) return defaultAccountSettings();
-    return accountSettingsSchema.parse(Item.settings);
   }
 
   async putSettings(accountId: string, settings: AccountSettings, now = new Date()): Promise<void> {

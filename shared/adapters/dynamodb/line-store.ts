@@ -10,8 +10,8 @@ import { ulid } from 'ulid';
 import type { Channel } from '../../domain/channels.ts';
 import type { Line, Provider } from '../../domain/accounts/line.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
-import { keys, SK_PREFIX } from './table-keys.ts';
-import { queryAll } from './query-all.ts';
+import { keys } from './table-keys.ts';
+import { LineReader, toLine } from './line-reader.ts';
 import { SEALING_CONTEXT, type SecretBox } from '../../security/secret-box.ts';
 
 /** What inbound traffic needs to find its account and verify its signature, in one GetItem. */
@@ -35,13 +35,16 @@ export interface NewLine {
   credentials?: Record<string, string>;
 }
 
-export class LineStore {
+/** Lines with their writes and the inbound routing; the admin API's reads are LineReader's. */
+export class LineStore extends LineReader {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    db: DynamoDBDocumentClient,
+    tableName: string,
     /** Credentials are stored sealed under the service key, bound to their line. */
     private readonly secrets: SecretBox,
-  ) {}
+  ) {
+    super(db, tableName);
+  }
 
   /**
    * The line item and its route item(s) are written together; the route's condition makes an
@@ -117,20 +120,6 @@ export class LineStore {
     return line;
   }
 
-  async listLines(accountId: string): Promise<Line[]> {
-    const items = await queryAll(this.db, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': keys.account(accountId).pk, ':prefix': SK_PREFIX.line },
-    });
-    return items.map(toLine);
-  }
-
-  async getLine(accountId: string, lineId: string): Promise<Line | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.line(accountId, lineId) }));
-    return Item ? toLine(Item) : undefined;
-  }
-
   async deleteLine(accountId: string, lineId: string): Promise<void> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.line(accountId, lineId) }));
     if (!Item) throw new NotFoundError(`No line ${lineId}`);
@@ -201,20 +190,6 @@ export class LineStore {
           : (JSON.parse(await this.secrets.open(String(Item.credentials), SEALING_CONTEXT.lineCredentials(accountId, lineId))) as Record<string, string>),
     };
   }
-}
-
-function toLine(item: Record<string, unknown>): Line {
-  return {
-    lineId: String(item.lineId),
-    channel: item.channel as Channel,
-    address: String(item.address),
-    provider: item.provider as Provider,
-    ...(typeof item.name === 'string' ? { name: item.name } : {}),
-    ...(typeof item.brandName === 'string' ? { brandName: item.brandName } : {}),
-    ...(typeof item.providerId === 'string' ? { providerId: item.providerId } : {}),
-    createdAt: String(item.createdAt),
-    hasCredentials: item.hasCredentials === true,
-  };
 }
 
 function sha256Hex(value: string): string {

@@ -1,20 +1,13 @@
 import { randomInt } from 'node:crypto';
-import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { StatDimension, StatField, StatIncrement, LastMarketingSend } from '../../domain/reports/consent-stats.ts';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { StatIncrement, LastMarketingSend } from '../../domain/reports/consent-stats.ts';
 import { isExpired } from '../../domain/retention/expires-at.ts';
 import { batchGetAll } from './batch-get-items.ts';
 import { claimRefOf, readReceipts, wasSent } from './gate-receipts.ts';
-import { queryAll } from './query-all.ts';
+import { StatsReader } from './stats-reader.ts';
 import { expiryIndexAttributes, keys, marketingSendPartition, STATS_SHARDS } from './table-keys.ts';
 
-/** One counter row of a report: the sum over the shards of (dimension, day, value). */
-export interface StatRow {
-  day: string;
-  value: string;
-  optOuts: number;
-  optIns: number;
-  sent: number;
-}
+export type { StatRow } from './stats-reader.ts';
 
 /** The sparse index of allowed marketing messages by (contact, line) and time (see marketingSendIndexAttributes). */
 export const MARKETING_SEND_INDEX = 'byMarketingSend';
@@ -45,40 +38,8 @@ export function statCounterUpdate(tableName: string, accountId: string, incremen
   };
 }
 
-const FIELDS: readonly StatField[] = ['optOuts', 'optIns', 'sent'];
-
 /** Report counters and the marketing sends opt-outs are attributed to; every read is a Query or a read by key. */
-export class StatsStore {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {}
-
-  /** One Query per shard (in parallel) over the days from..to, summed per (day, value). */
-  async sumCounters(accountId: string, dimension: StatDimension, fromDay: string, toDay: string, nowMs: number): Promise<StatRow[]> {
-    const shards = await Promise.all(
-      Array.from({ length: STATS_SHARDS }, (_, shard) =>
-        queryAll(this.db, {
-          TableName: this.tableName,
-          // `$` sorts right after `#`: every `{toDay}#…` key is inside the range.
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': keys.statsPartition(accountId, dimension, shard), ':from': `${fromDay}#`, ':to': `${toDay}$` },
-        }),
-      ),
-    );
-    const rows = new Map<string, StatRow>();
-    for (const item of shards.flat()) {
-      if (isExpired(item.expiresAt as number | undefined, nowMs)) continue;
-      const sk = String(item.sk);
-      const day = sk.slice(0, 10);
-      const value = sk.slice(11);
-      const row = rows.get(sk) ?? { day, value, optOuts: 0, optIns: 0, sent: 0 };
-      for (const field of FIELDS) row[field] += typeof item[field] === 'number' ? item[field] : 0;
-      rows.set(sk, row);
-    }
-    return [...rows.values()];
-  }
-
+export class StatsStore extends StatsReader {
   async addToCounter(accountId: string, increment: StatIncrement, expiresAt: number): Promise<void> {
     await this.db.send(new UpdateCommand(statCounterUpdate(this.tableName, accountId, increment, expiresAt)));
   }

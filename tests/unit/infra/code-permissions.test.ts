@@ -134,6 +134,14 @@ describe('manifest permissions against the code', () => {
     expect([...used('forms').actions]).toEqual(expect.arrayContaining(['ses:SendEmail', 'events:PutEvents', 'secretsmanager:GetSecretValue']));
   });
 
+  it('keeps the account APIs apart by what they may do: reports only read, the import never deletes, only consent and import publish', () => {
+    expect([...used('reports-api').actions].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    expect([...used('import-api').actions]).not.toContain('dynamodb:DeleteItem');
+    expect([...used('import-api').actions]).not.toContain('dynamodb:BatchWriteItem');
+    const publishers = ['admin-api', 'consent-api', 'sending-api', 'reports-api', 'data-api', 'import-api'].filter((name) => used(name).actions.has('events:PutEvents'));
+    expect(publishers).toEqual(['consent-api', 'import-api']);
+  });
+
   it('never scans the table', () => {
     for (const fn of FUNCTIONS) expect([...used(fn.name).actions], fn.name).not.toContain('dynamodb:Scan');
   });

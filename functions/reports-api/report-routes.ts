@@ -1,15 +1,14 @@
 import { stringify } from 'csv-stringify/sync';
-import type { AccountStore } from '../../shared/adapters/dynamodb/account-store.ts';
+import type { AccountReader } from '../../shared/adapters/dynamodb/account-reader.ts';
 import type { ConsentSnapshotReader } from '../../shared/adapters/dynamodb/consent-snapshot-reader.ts';
-import type { LineStore } from '../../shared/adapters/dynamodb/line-store.ts';
-import type { StatsStore } from '../../shared/adapters/dynamodb/stats-store.ts';
+import type { LineReader } from '../../shared/adapters/dynamodb/line-reader.ts';
+import type { StatsReader } from '../../shared/adapters/dynamodb/stats-reader.ts';
 import { validate } from '../../shared/http/api-gateway-request.ts';
 import type { HttpEvent, HttpResult } from '../../shared/http/http-handler.ts';
 import { json } from '../../shared/http/responses.ts';
-import type { RouteKey } from '../../shared/manifest.ts';
 import { getConsentSnapshot, snapshotQuerySchema } from '../../shared/use-cases/get-consent-snapshot.ts';
 import { getOptOutReport, optOutReportQuerySchema } from '../../shared/use-cases/get-opt-out-report.ts';
-import type { AccountRoute } from './account-route.ts';
+import type { AccountRoutes } from '../../shared/http/account-api.ts';
 
 function csv(body: string, filename: string, headers: Record<string, string> = {}): HttpResult {
   return {
@@ -39,13 +38,13 @@ function nextUrl(event: HttpEvent, publicBaseUrl: string, cursor: string): strin
  * concatenating the parts gives one CSV file.
  */
 export function reportRoutes(deps: {
-  accountStore: AccountStore;
-  lineStore: LineStore;
-  statsStore: StatsStore;
+  accountStore: AccountReader;
+  lineStore: LineReader;
+  statsStore: StatsReader;
   snapshotReader: ConsentSnapshotReader;
   publicBaseUrl: string;
   now: () => Date;
-}): Partial<Record<RouteKey, AccountRoute>> {
+}): AccountRoutes {
   return {
     'GET /v1/reports/snapshot': async (event, { accountId }) => {
       const query = validate(snapshotQuerySchema, event.queryStringParameters ?? {}, 'query');
