@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { isOptOutEvent, parseSmsEvent } from '../../../shared/adapters/aws-sms/sms-event.ts';
 import { parseSesNotification } from '../../../shared/adapters/ses/ses-notification.ts';
@@ -16,7 +16,11 @@ import { parseTwilioInbound } from '../../../shared/adapters/twilio/twilio-inbou
 import { verifyTwilioSignature } from '../../../shared/adapters/twilio/twilio-signature.ts';
 import { parseEnvelope } from '../../../shared/use-cases/gate-outbound-batch.ts';
 import { keywordTestSchema } from '../../../shared/use-cases/test-keyword-rules.ts';
-import { routeTable } from '../../../shared/manifest.ts';
+import { FUNCTIONS, routeTable, type FunctionDefinition } from '../../../shared/manifest.ts';
+import { parseConsentCsv } from '../../../shared/domain/imports/consent-csv.ts';
+import { consentCheckSchema } from '../../../shared/use-cases/check-consent.ts';
+import { setConsentSchema } from '../../../shared/use-cases/set-contact-consent.ts';
+import { optOutReportQuerySchema } from '../../../shared/use-cases/get-opt-out-report.ts';
 
 // The events/ files are samples for local invokes and curl examples:
 // they must stay valid against the parsers (and the Twilio one correctly signed).
@@ -165,5 +169,30 @@ describe('events/console.get.json and events/admin-api.test-rules.json', () => {
     const tester = readEvent('admin-api.test-rules.json') as HttpApiEvent & { routeKey: string };
     expect(routes).toContain(tester.routeKey);
     expect(keywordTestSchema.parse(JSON.parse(tester.body))).toMatchObject({ text: 'Stop please', candidate: { keyword: 'PAUSE' } });
+  });
+});
+
+describe('events/<function>.*.json', () => {
+  // npm run bench:cold-start serves each function the first sample named after it: it must be one of its routes.
+  it('are named after a manifest function, and an HTTP sample names a route of that function', () => {
+    const files = readdirSync(new URL('../../../events/', import.meta.url)).filter((file) => file.endsWith('.json'));
+    for (const file of files) {
+      const fn = (FUNCTIONS as readonly FunctionDefinition[]).find((candidate) => file.startsWith(`${candidate.name}.`));
+      expect(fn, file).toBeDefined();
+      const event = readEvent(file) as { routeKey?: string };
+      if (event.routeKey !== undefined) expect(fn?.routes, file).toContain(event.routeKey);
+    }
+  });
+
+  it('give each account API function a request its schemas accept', () => {
+    const setConsent = readEvent('consent-api.put-consent.json') as HttpApiEvent;
+    expect(setConsentSchema.parse(JSON.parse(setConsent.body))).toMatchObject({ channel: 'sms', status: 'opted_in' });
+    const check = readEvent('sending-api.consent-check.json') as HttpApiEvent;
+    expect(consentCheckSchema.parse(JSON.parse(check.body)).items).toHaveLength(1);
+    const report = readEvent('reports-api.opt-outs.json') as { queryStringParameters: Record<string, string> };
+    expect(optOutReportQuerySchema.parse(report.queryStringParameters)).toMatchObject({ groupBy: 'keyword', format: 'json' });
+    const csv = readEvent('import-api.csv.json') as HttpApiEvent;
+    expect(csv.headers['content-type']).toBe('text/csv');
+    expect(parseConsentCsv(csv.body).records).toHaveLength(1);
   });
 });
