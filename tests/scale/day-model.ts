@@ -106,7 +106,7 @@ export function classifier(world: Pick<SimulatedWorld, 'bigLineId' | 'bigLineAdd
 export const ASSUMED_SECONDS: Record<string, number> = {
   'outbound-gate': 1,
   'inbound-twilio': 0.15,
-  'data-api': 1,
+  'import-api': 1,
 };
 /** How long a transaction holds its items, for the conflict estimate (assumed; DynamoDB publishes none). */
 export const ASSUMED_TRANSACTION_SECONDS = 0.02;

@@ -362,7 +362,7 @@ class Driver {
     const started = performance.now();
     const eventsBefore = await this.eventBridgeEvents();
     const summary = await runCli(['import', file, '--json', '--quiet'], { OPTGATE_URL: this.stack.baseUrl, OPTGATE_API_KEY: world.apiKey });
-    this.ledger.count(name, 'lambda:data-api', summary.chunks);
+    this.ledger.count(name, 'lambda:import-api', summary.chunks);
     this.ledger.count(name, 'http:requests', summary.chunks);
     this.ledger.count(name, 'eventbridge:events', (await this.eventBridgeEvents()) - eventsBefore);
     this.end(name, summary.rows, started);
