@@ -185,10 +185,14 @@ ${rows
 - Before (AWS SDK bundled, zod's locales pulled in whole, the full libphonenumber metadata everywhere): 839–1,172 KB per bundle.
 - Since: zod/mini through \`shared/validation/zod.ts\` instead of classic zod (~60 KB less in every bundle; the same English
   messages and JSON Schemas), and the forms' validity check on libphonenumber-js's \`mobile\` metadata (98 KB) instead of \`max\` (156 KB).
-- What is left in the two bundles still over, admin-api and data-api: libphonenumber-js (\`min\` metadata and code, ~115 KB: both
-  take contacts as people type them), optgate's own code (~100 KB: every route of each API), zod (~40 KB), Powertools (~38 KB),
-  csv-stringify / csv-parse (11 / 31 KB). Under 300 KB they would need fewer routes per function (measured: admin-api without
-  its form and report routes 322 KB; data-api without the CSV import 295 KB).
+- The admin and data APIs were two Lambda-liths of 346 and 345 KB: libphonenumber-js (\`min\` metadata and code, ~115 KB: they
+  take contacts as people type them), every route's code (~100 KB), zod (~40 KB), Powertools (~38 KB), csv-parse / csv-stringify
+  (31 / 11 KB). They are now six functions split by what each may do (README, How it is built: admin-api, consent-api,
+  sending-api, reports-api, data-api, import-api), each building only the stores it uses; the read-only reports-api uses the
+  stores' read halves (no write command, no service key, no libphonenumber-js).
+- import-api is the one bundle left over 300 KB: the CSV import alone needs libphonenumber-js (121 KB), zod (40), Powertools (38),
+  csv-parse (31) and the consent write path (~75 KB of optgate's own code, every store it writes through). No further split
+  shrinks it; the levers would be a smaller CSV parser or phone metadata trimmed to what \`normalizePhone\` uses.
 - retention-sweep's first event is a whole run, the first of a day: 4 days × 256 shards = 1,024 index queries, nearly all empty,
   16 in flight instead of one after another (1.5–1.8× faster in interleaved runs here, where DynamoDB Local is CPU-bound on the
   2 shared cores; in AWS each query is mostly network wait, so the gain should be larger — not measured). Reaching 150 ms would
