@@ -1,5 +1,5 @@
 import * as z from '../../shared/validation/zod.ts';
-import { AccountStore } from '../../shared/adapters/dynamodb/account-store.ts';
+import { AccountReader } from '../../shared/adapters/dynamodb/account-reader.ts';
 import { ConsentStore } from '../../shared/adapters/dynamodb/consent-store.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { ErasureStore } from '../../shared/adapters/dynamodb/erasure-store.ts';
@@ -26,7 +26,7 @@ const config = loadServiceConfig();
 const secrets = createSecretBox();
 const db = createDocumentClient();
 const deps = {
-  accountStore: new AccountStore(db, config.tableName),
+  accountStore: new AccountReader(db, config.tableName),
   lineStore: new LineReader(db, config.tableName),
   consentStore: new ConsentStore(db, config.tableName, secrets),
   statsStore: new StatsStore(db, config.tableName),

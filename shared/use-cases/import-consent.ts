@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import { ConsentStore, type ConsentWrite } from '../adapters/dynamodb/consent-store.ts';
 import type { DataStores } from '../adapters/dynamodb/data-stores.ts';
+import type { AccountReader } from '../adapters/dynamodb/account-reader.ts';
 import type { LineReader } from '../adapters/dynamodb/line-reader.ts';
 import { applyConsentEvent, type ConsentEffect } from '../domain/consent/apply-consent-event.ts';
 import type { ConsentChange, ConsentRecord } from '../domain/consent/consent-record.ts';
@@ -59,8 +60,10 @@ export interface ImportResult {
   complete: boolean;
 }
 
-export type ImportDeps = Pick<DataStores, 'accountStore' | 'consentStore' | 'erasureStore' | 'importPaceStore'> &
+export type ImportDeps = Pick<DataStores, 'consentStore' | 'erasureStore' | 'importPaceStore'> &
   Pick<RecordConsentChangeDeps, 'statsStore' | 'consentEvents'> & {
+  /** Only the account's settings (retention months, default statuses). */
+  accountStore: AccountReader;
   /** Only the account's lines (the import resolves line references; it never opens credentials). */
   lineStore: LineReader;
   now: () => Date;
