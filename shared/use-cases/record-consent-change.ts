@@ -15,6 +15,7 @@ import { expiresAtFor } from '../domain/retention/expires-at.ts';
 import { maskContact } from '../domain/contact-address.ts';
 import { logger } from '../observability/logger.ts';
 import { effectiveDataRetention, expiresAtAfter } from '../domain/retention/retention-policy.ts';
+import { profileExpiresAt, profileTouchDue } from '../domain/retention/profile-touch.ts';
 import { METRIC_NAMES, metrics } from '../observability/metrics.ts';
 
 export interface RecordConsentChangeInput {
@@ -146,7 +147,10 @@ export async function recordConsentChange(deps: RecordConsentChangeDeps, input: 
       expiresAt: expiresAtAfter(recordedAt, dataRetention),
       nowSeconds: Math.floor(now.getTime() / 1000),
       activityAt: recordedAt,
-      profile: { live: contact.live },
+      // The profile is rewritten only when it does not yet cover this change (its expiry, its consent keys).
+      ...(profileTouchDue(contact, recordedAt, dataRetention, record ? `${record.channel}#${record.scope}` : undefined)
+        ? { profile: { live: contact.live, expiresAt: profileExpiresAt(recordedAt, dataRetention) } }
+        : {}),
       counters: {
         increments: consentStatIncrements(event, attribution),
         expiresAt: expiresAtFor(`${dayOf(change.occurredAt)}T00:00:00.000Z`, input.retentionMonths),
