@@ -361,10 +361,15 @@ export class ConsentStore {
     }
   }
 
-  /** A profile touch on its own (not in a transaction): created if absent, else renewed in place. */
-  private async touchProfile(accountId: string, contact: string, touch: ProfileTouch, activityAt: string): Promise<void> {
+  /**
+   * A profile touch on its own (not in a transaction, at half a transactional write's cost): created
+   * if absent, else renewed in place, `consentKeys` added. Writers touch it before their own items,
+   * so the profile covers them (and lists their consent records) whenever they exist; renewing it
+   * twice is harmless.
+   */
+  async touchProfile(accountId: string, contact: string, touch: ProfileTouch, activityAt: string, consentKeys?: string[]): Promise<void> {
     const send = (live: boolean) => {
-      const item = this.profileTouch({ accountId, contact, live, expiresAt: touch.expiresAt, activityAt, nowSeconds: touch.nowSeconds });
+      const item = this.profileTouch({ accountId, contact, live, expiresAt: touch.expiresAt, activityAt, nowSeconds: touch.nowSeconds, ...(consentKeys ? { consentKeys } : {}) });
       return item.Put ? this.db.send(new PutCommand(item.Put)) : this.db.send(new UpdateCommand(item.Update as NonNullable<TransactItem['Update']>));
     };
     try {
