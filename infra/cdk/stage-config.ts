@@ -5,6 +5,10 @@
  * - `stage` (default `dev`): prefixes stack, queue and topic names; several stages share one account.
  * - `publicDomain` (optional): the host name providers call (`consent.example.com`). PUBLIC_BASE_URL
  *   becomes `https://<publicDomain>`; without it the functions use the HTTP API's execute-api URL.
+ * - `certificateArn` (optional, with `publicDomain`): an ACM certificate for that name in the stack's
+ *   region; the stack then creates the API Gateway custom domain and maps the API to it.
+ * - `hostedZoneId` (optional, with `certificateArn`): the Route 53 public hosted zone of that name;
+ *   the stack then adds the alias A record. Given by id, so synth needs no lookup and stays offline.
  * - `operatorKeySha256`: hex SHA-256 of the operator API key (`printf %s "$KEY" | sha256sum`). Only the
  *   hash is ever deployed, so the key itself never sits in a template, an env var or a shell history
  *   of the pipeline.
@@ -42,6 +46,8 @@ export const PLACEHOLDER_OPERATOR_KEY_SHA256 = '0'.repeat(64);
 export const CONTEXT_KEYS = {
   stage: 'stage',
   publicDomain: 'publicDomain',
+  certificateArn: 'certificateArn',
+  hostedZoneId: 'hostedZoneId',
   operatorKeySha256: 'operatorKeySha256',
   logRetentionDays: 'logRetentionDays',
   xray: 'xray',
@@ -62,6 +68,8 @@ export interface StageConfig {
   readonly stage: string;
   /** Lower-cased host name, without scheme or path. */
   readonly publicDomain: string | undefined;
+  /** With publicDomain: the custom domain the stack creates, and the hosted zone it adds the record to. */
+  readonly customDomain: { readonly certificateArn: string; readonly hostedZoneId: string | undefined } | undefined;
   readonly operatorKeySha256: string;
   /** True when no key was given and the placeholder stands in (allowed to synth; deploy is blocked unless stage is `test`). */
   readonly operatorKeyMissing: boolean;
@@ -84,6 +92,8 @@ export interface StageConfig {
 const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,19}$/;
 const HOSTNAME_PATTERN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
 const SHA256_HEX_PATTERN = /^[0-9a-f]{64}$/;
+const ACM_CERTIFICATE_ARN_PATTERN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/;
+const HOSTED_ZONE_ID_PATTERN = /^Z[A-Z0-9]{1,31}$/;
 
 export class StageConfigError extends Error {
   override readonly name = 'StageConfigError';
@@ -101,9 +111,11 @@ export function parseStageConfig(readContext: ContextReader): StageConfig {
   }
 
   const sendingConcurrency = integer(readContext, CONTEXT_KEYS.sendingConcurrency, DEFAULT_SENDING_CONCURRENCY, 0, 1000);
+  const publicDomain = parsePublicDomain(optionalString(readContext, CONTEXT_KEYS.publicDomain));
   return {
     stage,
-    publicDomain: parsePublicDomain(optionalString(readContext, CONTEXT_KEYS.publicDomain)),
+    publicDomain,
+    customDomain: parseCustomDomain(publicDomain, optionalString(readContext, CONTEXT_KEYS.certificateArn), optionalString(readContext, CONTEXT_KEYS.hostedZoneId)),
     ...parseOperatorKey(optionalString(readContext, CONTEXT_KEYS.operatorKeySha256), stage),
     logRetention: parseLogRetention(integer(readContext, CONTEXT_KEYS.logRetentionDays, DEFAULT_LOG_RETENTION_DAYS, 1, 3653)),
     xray: boolean(readContext, CONTEXT_KEYS.xray, false),
@@ -187,6 +199,23 @@ function parsePublicDomain(value: string | undefined): string | undefined {
     );
   }
   return host;
+}
+
+function parseCustomDomain(publicDomain: string | undefined, certificateArn: string | undefined, hostedZoneId: string | undefined): StageConfig['customDomain'] {
+  if (hostedZoneId !== undefined && certificateArn === undefined) {
+    throw new StageConfigError(`context "${CONTEXT_KEYS.hostedZoneId}" needs "${CONTEXT_KEYS.certificateArn}": the record points at the custom domain the certificate makes`);
+  }
+  if (certificateArn === undefined) return undefined;
+  if (publicDomain === undefined) {
+    throw new StageConfigError(`context "${CONTEXT_KEYS.certificateArn}" needs "${CONTEXT_KEYS.publicDomain}": the name the certificate is for`);
+  }
+  if (!ACM_CERTIFICATE_ARN_PATTERN.test(certificateArn)) {
+    throw new StageConfigError(`context "${CONTEXT_KEYS.certificateArn}" must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>); got "${certificateArn}"`);
+  }
+  if (hostedZoneId !== undefined && !HOSTED_ZONE_ID_PATTERN.test(hostedZoneId)) {
+    throw new StageConfigError(`context "${CONTEXT_KEYS.hostedZoneId}" must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ; got "${hostedZoneId}"`);
+  }
+  return { certificateArn, hostedZoneId };
 }
 
 function parseOperatorKey(value: string | undefined, stage: string): Pick<StageConfig, 'operatorKeySha256' | 'operatorKeyMissing'> {

@@ -7,8 +7,9 @@
 import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import type { CfnStage } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { ApiMapping, DomainName, HttpApi, SecurityPolicy, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -18,6 +19,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -273,6 +275,7 @@ export class StatelessStack extends Stack {
     }
     this.functions = functions;
     this.stage = this.createDefaultStage(config, props.functions);
+    this.createCustomDomain(config);
     this.createAlarms(config.stage, props.alarmTopic);
     this.dashboard = createDashboard(this, {
       stage: config.stage,
@@ -333,6 +336,34 @@ export class StatelessStack extends Stack {
     // Route settings name routes that must exist before the stage is updated.
     for (const route of this.routes) stage.node.addDependency(route);
     return stage;
+  }
+
+  /**
+   * With `certificateArn`, the public domain is made here: an API Gateway custom domain (TLS 1.2,
+   * regional) mapped to the default stage, and with `hostedZoneId` its alias record. Without them the
+   * domain is mapped by hand (README, Configure).
+   */
+  private createCustomDomain(config: StageConfig): void {
+    if (!config.publicDomain || !config.customDomain) return;
+    const domain = new DomainName(this, 'PublicDomain', {
+      domainName: config.publicDomain,
+      certificate: acm.Certificate.fromCertificateArn(this, 'PublicDomainCertificate', config.customDomain.certificateArn),
+      securityPolicy: SecurityPolicy.TLS_1_2,
+    });
+    new ApiMapping(this, 'PublicDomainMapping', { api: this.httpApi, domainName: domain, stage: this.stage });
+    if (config.customDomain.hostedZoneId) {
+      // L1: an L2 record wants the zone's name (a lookup or one more context key) to place a name it already knows in full.
+      new route53.CfnRecordSet(this, 'PublicDomainRecord', {
+        hostedZoneId: config.customDomain.hostedZoneId,
+        name: `${config.publicDomain}.`,
+        type: 'A',
+        aliasTarget: { dnsName: domain.regionalDomainName, hostedZoneId: domain.regionalHostedZoneId },
+      });
+    }
+    new CfnOutput(this, 'PublicDomainTarget', {
+      value: domain.regionalDomainName,
+      description: `Where ${config.publicDomain} must point (CNAME, or an alias A record${config.customDomain.hostedZoneId ? ': the stack made it' : ''})`,
+    });
   }
 
   private grantManifestPermissions(fn: OptgateFunction, definition: FunctionDefinition, props: StatelessStackProps): void {

@@ -1,16 +1,6 @@
+import type { ErasureReceipt } from '../domain/retention/erasure-receipt.ts';
 import type { ApiClient } from './api-client.ts';
 import { createProgress } from './progress.ts';
-
-export interface ErasureReceipt {
-  receiptId: string;
-  status: 'complete' | 'in_progress';
-  erasedAt: string;
-  completedAt?: string;
-  deleted: Record<string, number>;
-  totalDeleted: number;
-  contactHash: string;
-  alreadyErased: boolean;
-}
 
 /**
  * Erases a contact: DELETE answers 202 while a large erasure is still running (each call continues

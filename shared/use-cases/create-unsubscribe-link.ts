@@ -3,11 +3,12 @@ import type { Stores } from '../adapters/dynamodb/stores.ts';
 import { normalizeEmail } from '../domain/contact-address.ts';
 import { listUnsubscribeHeaders, unsubscribeMailto, type ListUnsubscribeHeaders } from '../domain/email/list-unsubscribe.ts';
 import { encodeUnsubscribeToken } from '../domain/email/unsubscribe-token.ts';
+import { findAccountLine } from './find-account-line.ts';
 import { ValidationError } from '../domain/errors.ts';
 
 export const unsubscribeLinkInputSchema = z.strictObject({
-  /** The email line the message is sent from (its id). */
-  line: z.string().min(1).max(64),
+  /** The email line the message is sent from: its id or its address. */
+  line: z.string().min(1).max(320),
   contact: z.string().trim().min(3).max(320),
   campaignId: z
     .string()
@@ -32,8 +33,8 @@ export async function createUnsubscribeLink(
   deps: Pick<Stores, 'lineStore' | 'unsubscribeKeyStore'> & { now: () => Date; publicBaseUrl: string },
   input: { accountId: string; body: UnsubscribeLinkInput },
 ): Promise<UnsubscribeLink> {
-  const line = await deps.lineStore.getLine(input.accountId, input.body.line);
-  if (!line) throw new ValidationError(`No line ${input.body.line} in this account`);
+  const line = await findAccountLine(deps.lineStore, input.accountId, 'email', input.body.line);
+  if (!line) throw new ValidationError(`No email line ${input.body.line} in this account`);
   if (line.channel !== 'email') throw new ValidationError(`Line ${input.body.line} is a ${line.channel} line, not an email line`);
   const contact = normalizeEmail(input.body.contact);
   const now = deps.now();

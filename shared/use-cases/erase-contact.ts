@@ -6,7 +6,8 @@ import { queryContactPartition } from '../adapters/dynamodb/contact-partition.ts
 import type { ErasureStore, Tombstone } from '../adapters/dynamodb/erasure-store.ts';
 import { JobStore } from '../adapters/dynamodb/job-store.ts';
 import { contactErasureHash } from '../domain/retention/erasure-hash.ts';
-import { addCounts, countKinds, totalCount, type KindCounts } from '../domain/retention/item-kind.ts';
+import type { ErasureReceipt } from '../domain/retention/erasure-receipt.ts';
+import { addCounts, countKinds, totalCount } from '../domain/retention/item-kind.ts';
 
 export interface ErasureDeps {
   db: DynamoDBDocumentClient;
@@ -16,21 +17,6 @@ export interface ErasureDeps {
   realNowMs: () => number;
 }
 
-/** What DELETE /v1/contacts/{contact} answers: the proof of erasure, without the address. */
-export interface ErasureReceipt {
-  receiptId: string;
-  status: 'complete' | 'in_progress';
-  /** When the erasure was requested; marketing stays blocked until an opt-in newer than this. */
-  erasedAt: string;
-  completedAt?: string;
-  /** Items deleted, by kind (profile, consent, event, inbound, message, suppression, other). */
-  deleted: KindCounts;
-  totalDeleted: number;
-  /** HMAC-SHA256 of the address under the account's erasure key: all that is kept. */
-  contactHash: string;
-  /** True when nothing was left to delete: this receipt is the one of the earlier erasure. */
-  alreadyErased: boolean;
-}
 
 const PAGE_SIZE = 1000;
 const LEASE_MS = 60 * 1000;

@@ -1,9 +1,10 @@
 import * as z from 'zod';
-import type { ConsentSnapshotReader, SnapshotRow, SnapshotScope } from '../adapters/dynamodb/consent-snapshot-reader.ts';
+import type { ConsentSnapshotReader, IndexedSnapshotRow, SnapshotScope } from '../adapters/dynamodb/consent-snapshot-reader.ts';
 import type { LineStore } from '../adapters/dynamodb/line-store.ts';
 import { BY_LINE_SHARDS } from '../adapters/dynamodb/table-keys.ts';
 import { CHANNEL_SCOPE, CHANNELS, CONSENT_STATUSES, type Channel } from '../domain/channels.ts';
 import { ValidationError } from '../domain/errors.ts';
+import type { SnapshotPage } from '../domain/reports/consent-snapshot.ts';
 import { mergeSortedShards, type ShardState } from '../domain/reports/merge-sorted-shards.ts';
 import { decodeSnapshotCursor, encodeSnapshotCursor, queryFingerprint } from '../domain/reports/snapshot-cursor.ts';
 import { REPORT_FORMATS } from './get-opt-out-report.ts';
@@ -23,12 +24,6 @@ export const snapshotQuerySchema = z.strictObject({
 });
 export type SnapshotQuery = z.infer<typeof snapshotQuerySchema>;
 
-export interface SnapshotPage {
-  lines: string[];
-  status?: string;
-  rows: Omit<SnapshotRow, 'sortKey'>[];
-  nextCursor?: string;
-}
 
 const CHANNEL_WIDE = /^(sms|whatsapp|email):\*$/;
 
@@ -67,12 +62,12 @@ export async function getConsentSnapshot(
   let cursor = query.cursor ? decodeSnapshotCursor(query.cursor, fingerprint, BY_LINE_SHARDS) : { scopeIndex: 0, shards: fresh() };
   if (cursor.scopeIndex >= scopes.length) throw new ValidationError('cursor is not a value this API returned');
 
-  const rows: SnapshotRow[] = [];
+  const rows: IndexedSnapshotRow[] = [];
   let nextCursor: string | undefined;
   for (;;) {
     const scope = scopes[cursor.scopeIndex];
     if (!scope) break;
-    const merged = await mergeSortedShards<SnapshotRow>({
+    const merged = await mergeSortedShards<IndexedSnapshotRow>({
       shards: cursor.shards,
       limit: limit - rows.length,
       keyOf: (row) => row.sortKey,

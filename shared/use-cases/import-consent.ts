@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import { ConsentStore, type ConsentWrite } from '../adapters/dynamodb/consent-store.ts';
 import type { DataStores } from '../adapters/dynamodb/data-stores.ts';
-import type { Channel } from '../domain/channels.ts';
 import { applyConsentEvent, type ConsentEffect } from '../domain/consent/apply-consent-event.ts';
 import type { ConsentChange, ConsentRecord } from '../domain/consent/consent-record.ts';
 import { isRowError, parseConsentCsv, validateImportRow, type ImportRow, type RowError } from '../domain/imports/consent-csv.ts';
@@ -16,6 +15,7 @@ import { announceConsentChanges, consentAuditEvent, recordConsentChange } from '
 import { consentStatIncrements, type StatIncrement } from '../domain/reports/consent-stats.ts';
 import { expiresAtFor } from '../domain/retention/expires-at.ts';
 import type { AuditEvent } from '../domain/consent/audit-event.ts';
+import { LineDirectory } from '../domain/accounts/line-directory.ts';
 import { logger } from '../observability/logger.ts';
 
 /** One request carries at most this many rows; the CLI sends files in chunks below it. */
@@ -106,7 +106,7 @@ export async function importConsentCsv(
   }
   const pacer = new Pacer(rate, deps.realNowMs, deps.sleep);
   const [lines, settings] = await Promise.all([deps.lineStore.listLines(input.accountId), deps.accountStore.getSettings(input.accountId)]);
-  const context = { lines: new Map<string, Channel>(lines.map((line) => [line.lineId, line.channel])), nowMs: now.getTime(), batchId };
+  const context = { lines: new LineDirectory(lines), nowMs: now.getTime(), batchId };
   const rejected: RowError[] = [];
   let valid: ImportRow[] = [];
   for (const record of records) {

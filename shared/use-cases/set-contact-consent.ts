@@ -7,6 +7,7 @@ import { normalizeContact } from '../domain/contact-address.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { recordConsentChange, type RecordConsentChangeDeps } from './record-consent-change.ts';
 import { MAX_CLOCK_SKEW_MS } from '../domain/consent/event-time.ts';
+import { findAccountLine } from './find-account-line.ts';
 import { storableNumber } from '../domain/storable-number.ts';
 
 /** DynamoDB nests maps and lists at most 32 deep in an item, the audit event's own levels included. */
@@ -40,8 +41,8 @@ const evidenceSchema = z.preprocess((value, context) => {
 
 export const setConsentSchema = z.strictObject({
   channel: z.enum(CHANNELS),
-  /** A line id; omitted = every line of the channel. */
-  line: z.string().min(1).max(64).optional(),
+  /** A line id or the line's address on the channel; omitted = every line of the channel. */
+  line: z.string().min(1).max(320).optional(),
   status: z.enum(CONSENT_STATUSES),
   source: z.enum(CONSENT_SOURCES).exclude(['keyword']).default('api'),
   evidence: evidenceSchema.optional(),
@@ -63,10 +64,12 @@ export async function setContactConsent(
   if (Date.parse(occurredAt) > now.getTime() + MAX_CLOCK_SKEW_MS) {
     throw new ValidationError('occurredAt is in the future');
   }
+  let lineId: string | undefined;
   if (body.line !== undefined) {
-    const line = await deps.lineStore.getLine(input.accountId, body.line);
-    if (!line) throw new ValidationError(`No line ${body.line} in this account`);
+    const line = await findAccountLine(deps.lineStore, input.accountId, body.channel, body.line);
+    if (!line) throw new ValidationError(`No ${body.channel} line ${body.line} in this account`);
     if (line.channel !== body.channel) throw new ValidationError(`Line ${body.line} is a ${line.channel} line, not ${body.channel}`);
+    lineId = line.lineId;
   }
   const settings = await deps.accountStore.getSettings(input.accountId);
   const evidence: ConsentEvidence = {
@@ -81,7 +84,7 @@ export async function setContactConsent(
     change: {
       contact,
       channel: body.channel,
-      scope: body.line ?? CHANNEL_SCOPE,
+      scope: lineId ?? CHANNEL_SCOPE,
       status: body.status,
       occurredAt,
       source: body.source,

@@ -170,6 +170,26 @@ describe('contact consent by API', () => {
     expect(after.body.lines.map((entry) => entry.effective.status)).toEqual(['opted_out', 'opted_out']);
   });
 
+  it('names the line by id or by its address; another account\'s address is no line of this one', async () => {
+    const { apiKey } = await createAccount();
+    const line = await createLine(apiKey, { provider: 'aws' });
+    const contact = uniquePhone();
+    const path = `/v1/contacts/${encodeURIComponent(contact)}/consent`;
+    const national = `+${line.address.slice(1, 2)} (${line.address.slice(2, 5)}) ${line.address.slice(5, 8)}-${line.address.slice(8)}`;
+    const set = await api<{ event: { scope: string } }>('PUT', path, { key: apiKey, json: { channel: 'sms', line: national, status: 'opted_in' } });
+    expect(set.status).toBe(200);
+    expect(set.body.event.scope).toBe(line.lineId);
+    const view = await api<{ lines: { lineId: string; status: string }[] }>('GET', path, { key: apiKey });
+    expect(view.body.lines).toEqual([expect.objectContaining({ lineId: line.lineId, status: 'opted_in' })]);
+
+    const other = await createAccount('Other');
+    const refused = await api<ErrorBody>('PUT', path, { key: other.apiKey, json: { channel: 'sms', line: line.address, status: 'opted_out' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toBe(`No sms line ${line.address} in this account`);
+    expect((await api<ErrorBody>('PUT', path, { key: apiKey, json: { channel: 'whatsapp', line: line.address, status: 'opted_out' } })).status).toBe(400);
+    expect((await api<{ lines: { status: string }[] }>('GET', path, { key: apiKey })).body.lines.map((entry) => entry.status)).toEqual(['opted_in']);
+  });
+
   it('takes free-form evidence a DynamoDB item can hold, and refuses the rest with a 400 (never a 5xx)', async () => {
     const { apiKey } = await createAccount();
     const path = `/v1/contacts/${encodeURIComponent(uniquePhone())}/consent`;

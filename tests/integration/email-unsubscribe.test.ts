@@ -53,6 +53,14 @@ describe('email one-click unsubscribe (RFC 8058)', () => {
       expect((await api('POST', '/v1/unsubscribe-links', { key, json: { line: line.lineId, contact: 'not-an-address' } })).status).toBe(400);
       const { apiKey: otherKey } = await createAccount('Another account');
       expect((await api('POST', '/v1/unsubscribe-links', { key: otherKey, json: { line: line.lineId, contact: uniqueEmail() } })).status).toBe(400);
+      expect((await api('POST', '/v1/unsubscribe-links', { key: otherKey, json: { line: line.address, contact: uniqueEmail() } })).status).toBe(400);
+    });
+
+    it('takes the line by its address too, and makes the same kind of link', async () => {
+      const byAddress = await api<UnsubscribeLink>('POST', '/v1/unsubscribe-links', { key, json: { line: line.address.toUpperCase(), contact: uniqueEmail() } });
+      expect(byAddress.status).toBe(200);
+      expect(byAddress.body.mailto).toBe(`mailto:${line.address}?subject=unsubscribe`);
+      expect(byAddress.body.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
     });
   });
 

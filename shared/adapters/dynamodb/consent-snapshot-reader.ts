@@ -1,21 +1,14 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Channel, type ConsentSource, type ConsentStatus } from '../../domain/channels.ts';
+import type { SnapshotRow } from '../../domain/reports/consent-snapshot.ts';
 import type { ShardFetch } from '../../domain/reports/merge-sorted-shards.ts';
 import { isExpired } from '../../domain/retention/expires-at.ts';
 import { byLinePartition, keys } from './table-keys.ts';
 
 export const BY_LINE_INDEX = 'byLine';
 
-/** One consent record as the snapshot lists it. */
-export interface SnapshotRow {
-  contact: string;
-  channel: Channel;
-  /** The line id, or `{channel}:*` for a channel-wide record. */
-  line: string;
-  status: ConsentStatus;
-  occurredAt: string;
-  source: ConsentSource;
-  updatedAt: string;
+/** A snapshot row as the byLine index yields it, with its sort key. */
+export interface IndexedSnapshotRow extends SnapshotRow {
   /** The byLine sort key ({status}#{contact}): the merge order and the resume point. */
   sortKey: string;
 }
@@ -39,7 +32,7 @@ export class ConsentSnapshotReader {
     target: SnapshotScope,
     shard: number,
     options: { status?: ConsentStatus; after: string | null; limit: number; nowMs: number },
-  ): Promise<ShardFetch<SnapshotRow>> {
+  ): Promise<ShardFetch<IndexedSnapshotRow>> {
     const gsi1pk = byLinePartition(accountId, target.label, shard);
     const page = await this.db.send(
       new QueryCommand({
@@ -63,7 +56,7 @@ export class ConsentSnapshotReader {
     const items = (page.Items ?? [])
       .filter((item) => !isExpired(item.expiresAt as number | undefined, options.nowMs))
       .map(
-        (item): SnapshotRow => ({
+        (item): IndexedSnapshotRow => ({
           contact: String(item.contact),
           channel: item.channel as Channel,
           line: target.label,

@@ -2,6 +2,7 @@ import { parse } from 'csv-parse/sync';
 import * as z from 'zod';
 import { CHANNEL_SCOPE, CHANNELS, CONSENT_SOURCES, CONSENT_STATUSES, type Channel, type ConsentSource, type ConsentStatus } from '../channels.ts';
 import type { ConsentEvidence, JsonValue } from '../consent/consent-record.ts';
+import type { LineDirectory } from '../accounts/line-directory.ts';
 import { normalizeContact } from '../contact-address.ts';
 import { AppError, ValidationError } from '../errors.ts';
 import { MAX_CLOCK_SKEW_MS } from '../consent/event-time.ts';
@@ -13,7 +14,7 @@ import { MAX_CLOCK_SKEW_MS } from '../consent/event-time.ts';
  * |--------------|----------|-------------------------------------------------------------------------|
  * | contact      | yes      | E.164 phone number or email address                                     |
  * | channel      | yes      | sms, whatsapp or email                                                  |
- * | line         | no       | a line id of the account; empty = every line of the channel             |
+ * | line         | no       | a line id or address of the account; empty = every line of the channel  |
  * | status       | yes      | opted_in or opted_out                                                   |
  * | occurredAt   | yes      | when the person gave or withdrew consent, ISO 8601 with a time zone     |
  * | source       | no       | form, api, import (default), provider or keyword                        |
@@ -144,8 +145,8 @@ const occurredAtSchema = z.iso.datetime({ offset: true });
 const evidenceJsonSchema: z.ZodType<ConsentEvidence> = z.record(z.string().min(1).max(100), z.json()) as z.ZodType<ConsentEvidence>;
 
 export interface RowContext {
-  /** The account's lines: id → channel. */
-  lines: ReadonlyMap<string, Channel>;
+  /** The account's lines, by id or address. */
+  lines: LineDirectory;
   nowMs: number;
   batchId: string;
 }
@@ -184,11 +185,13 @@ export function validateImportRow(header: ImportHeader, record: CsvRecord, conte
   const occurredAtMs = Date.parse(occurredAtRaw);
   if (occurredAtMs > context.nowMs + MAX_CLOCK_SKEW_MS) return fail('occurred_at_in_future', 'occurredAt is in the future');
 
-  const lineId = field('line');
-  if (lineId !== '') {
-    const lineChannel = context.lines.get(lineId);
-    if (!lineChannel) return fail('unknown_line', `no line ${lineId.slice(0, 64)} in this account`);
-    if (lineChannel !== channel) return fail('line_channel_mismatch', `line ${lineId} is a ${lineChannel} line, not ${channel}`);
+  const lineReference = field('line');
+  let lineId = '';
+  if (lineReference !== '') {
+    const lookup = context.lines.resolve(channel, lineReference);
+    if ('missing' in lookup) return fail('unknown_line', `no ${channel} line ${lineReference.slice(0, 64)} in this account (a line id or the line's address)`);
+    if (lookup.found.channel !== channel) return fail('line_channel_mismatch', `line ${lineReference} is a ${lookup.found.channel} line, not ${channel}`);
+    lineId = lookup.found.lineId;
   }
 
   const sourceRaw = field('source').toLowerCase() || 'import';

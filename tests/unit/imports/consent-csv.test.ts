@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { CsvHeaderError, isRowError, parseConsentCsv, validateImportRow, type ImportRow, type RowError } from '../../../shared/domain/imports/consent-csv.ts';
+import { LineDirectory } from '../../../shared/domain/accounts/line-directory.ts';
 import { ValidationError } from '../../../shared/domain/errors.ts';
 
 const context = {
-  lines: new Map([
-    ['line_sms', 'sms' as const],
-    ['line_mail', 'email' as const],
+  lines: new LineDirectory([
+    { lineId: 'line_sms', channel: 'sms', address: '+12025550100' },
+    { lineId: 'line_short', channel: 'sms', address: '55123' },
+    { lineId: 'line_mail', channel: 'email', address: 'news@example.com' },
+    { lineId: 'line_domain', channel: 'email', address: 'example.org' },
   ]),
   nowMs: Date.parse('2026-11-24T08:00:00Z'),
   batchId: 'imp_unit_test_batch',
@@ -17,6 +20,31 @@ function rows(csv: string, firstLine?: number): (ImportRow | RowError)[] {
 }
 
 const HEADER = 'contact,channel,line,status,occurredAt,source';
+
+describe('consent CSV line column', () => {
+  it('takes a line id or the line\'s address as other systems write it', () => {
+    const scopes = rows(
+      `${HEADER}\n` +
+        [
+          '+12025550143,sms,line_sms,opted_in,2026-01-01T00:00:00Z,',
+          '+12025550143,sms,+1 (202) 555-0100,opted_in,2026-01-01T00:00:00Z,',
+          '+12025550143,sms,55123,opted_in,2026-01-01T00:00:00Z,',
+          'jane@example.com,email,News@Example.com,opted_out,2026-01-01T00:00:00Z,',
+          'jane@example.com,email,info@example.org,opted_out,2026-01-01T00:00:00Z,',
+          '+12025550143,sms,,opted_in,2026-01-01T00:00:00Z,',
+        ].join('\n'),
+    ).map((row) => (isRowError(row) ? row.code : row.scope));
+    expect(scopes).toEqual(['line_sms', 'line_sms', 'line_short', 'line_mail', 'line_domain', '*']);
+  });
+
+  it('reports an address that is no line of the account, or of another channel', () => {
+    const errors = rows(`${HEADER}\n+12025550143,sms,+12025550199,opted_in,2026-01-01T00:00:00Z,\n+12025550143,whatsapp,+12025550100,opted_in,2026-01-01T00:00:00Z,\n`);
+    expect(errors).toEqual([
+      expect.objectContaining({ line: 2, code: 'unknown_line', message: expect.stringContaining('no sms line +12025550199') }),
+      expect.objectContaining({ line: 3, code: 'unknown_line' }),
+    ]);
+  });
+});
 
 describe('consent CSV header', () => {
   it('accepts the columns in any order and case, and keeps unknown columns as evidence', () => {

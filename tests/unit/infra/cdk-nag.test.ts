@@ -59,6 +59,13 @@ const variants = {
     defaultQuietHours: '08:00-21:00',
     sendingConcurrency: '0',
   },
+  'prod with a custom domain and its record': {
+    stage: 'prod',
+    operatorKeySha256: TEST_KEY_HASH,
+    publicDomain: 'consent.example.com',
+    certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0',
+    hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+  },
 } as const;
 
 describe.each(Object.entries(variants))('cdk-nag on %s', (_name, context) => {

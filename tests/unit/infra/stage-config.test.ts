@@ -54,6 +54,34 @@ describe('parseStageConfig', () => {
     },
   );
 
+  describe('custom domain', () => {
+    const CERT = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+
+    it('takes a certificate (and a hosted zone) for the public domain', () => {
+      expect(parseStageConfig(context({ publicDomain: 'consent.example.com', certificateArn: CERT, operatorKeySha256: KEY_HASH })).customDomain).toEqual({
+        certificateArn: CERT,
+        hostedZoneId: undefined,
+      });
+      expect(
+        parseStageConfig(context({ publicDomain: 'consent.example.com', certificateArn: CERT, hostedZoneId: 'Z0123456789ABCDEFGHIJ', operatorKeySha256: KEY_HASH })).customDomain,
+      ).toEqual({ certificateArn: CERT, hostedZoneId: 'Z0123456789ABCDEFGHIJ' });
+      expect(parseStageConfig(context({ publicDomain: 'consent.example.com', operatorKeySha256: KEY_HASH })).customDomain).toBeUndefined();
+    });
+
+    it('names what is missing or wrong', () => {
+      expect(() => parseStageConfig(context({ certificateArn: CERT, operatorKeySha256: KEY_HASH }))).toThrow(/"certificateArn" needs "publicDomain"/);
+      expect(() => parseStageConfig(context({ publicDomain: 'consent.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ', operatorKeySha256: KEY_HASH }))).toThrow(
+        /"hostedZoneId" needs "certificateArn"/,
+      );
+      expect(() => parseStageConfig(context({ publicDomain: 'consent.example.com', certificateArn: 'arn:aws:iam::123456789012:role/x', operatorKeySha256: KEY_HASH }))).toThrow(
+        /context "certificateArn" must be an ACM certificate ARN/,
+      );
+      expect(() =>
+        parseStageConfig(context({ publicDomain: 'consent.example.com', certificateArn: CERT, hostedZoneId: 'example.com', operatorKeySha256: KEY_HASH })),
+      ).toThrow(/context "hostedZoneId" must be a Route 53 hosted zone id/);
+    });
+  });
+
   it('rejects a value that is not a string', () => {
     expect(() => parseStageConfig(context({ stage: 42 }))).toThrow(StageConfigError);
   });

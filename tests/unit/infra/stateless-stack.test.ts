@@ -456,6 +456,33 @@ describe('stateless stack: wiring for later manifest entries', () => {
     later.template.hasOutput('TwilioWebhookUrl', { Value: 'https://consent.example.com/webhooks/twilio' });
   });
 
+  it('leaves the domain to the operator without a certificate: no custom domain resources', () => {
+    later.template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+    later.template.resourceCountIs('AWS::Route53::RecordSet', 0);
+  });
+
+  it('with certificateArn and hostedZoneId, makes the custom domain, maps the API to it and adds the alias record', () => {
+    const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
+    const withDomain = synth({ stage: 'staging', operatorKeySha256: KEY_HASH, publicDomain: 'consent.example.com', certificateArn, hostedZoneId: 'Z0123456789ABCDEFGHIJ' }, [gate]);
+    const [domainId] = Object.keys(withDomain.template.findResources('AWS::ApiGatewayV2::DomainName'));
+    withDomain.template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'consent.example.com',
+      DomainNameConfigurations: [Match.objectLike({ CertificateArn: certificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' })],
+    });
+    withDomain.template.hasResource('AWS::ApiGatewayV2::ApiMapping', {
+      Properties: { ApiId: { Ref: logicalIdOf(withDomain.stack, withDomain.stack.httpApi.node.defaultChild) }, DomainName: { Ref: domainId }, Stage: '$default' },
+      DependsOn: [logicalIdOf(withDomain.stack, withDomain.stack.stage.node.defaultChild)],
+    });
+    withDomain.template.hasResourceProperties('AWS::Route53::RecordSet', {
+      HostedZoneId: 'Z0123456789ABCDEFGHIJ',
+      Name: 'consent.example.com.',
+      Type: 'A',
+      AliasTarget: { DNSName: { 'Fn::GetAtt': [domainId, 'RegionalDomainName'] }, HostedZoneId: { 'Fn::GetAtt': [domainId, 'RegionalHostedZoneId'] } },
+    });
+    withDomain.template.hasOutput('PublicDomainTarget', { Value: { 'Fn::GetAtt': [domainId, 'RegionalDomainName'] } });
+    expect(environmentOf(withDomain, 'outbound-gate')[ENV.publicBaseUrl]).toBe('https://consent.example.com');
+  });
+
   it('grants send, consume and table actions exactly as permissionsFor says', () => {
     for (const fn of [gate, sweep]) {
       expect([...new Set(actionsIn(attachedStatements(later, fn.name)))].sort(), fn.name).toEqual(expectedActions(fn));

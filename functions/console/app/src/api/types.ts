@@ -10,9 +10,11 @@ import type { AuditEvent } from '../../../../../shared/domain/consent/audit-even
 import type { EffectiveStatus } from '../../../../../shared/domain/consent/effective-status.ts';
 import type { WebForm, WebFormInput } from '../../../../../shared/domain/forms/web-form.ts';
 import type { KeywordRule, KeywordRuleInput } from '../../../../../shared/domain/keywords/keyword-rule.ts';
+import type { SnapshotPage, SnapshotRow } from '../../../../../shared/domain/reports/consent-snapshot.ts';
 import type { OptOutGroup, OptOutReport } from '../../../../../shared/domain/reports/opt-out-report.ts';
+import type { ErasureReceipt } from '../../../../../shared/domain/retention/erasure-receipt.ts';
 
-export type { AccountSettings, AccountSettingsPatch, AuditEvent, Channel, ConsentStatus, EffectiveStatus, KeywordRule, Line, LineInput, OptOutGroup, OptOutReport, ReportedStatus, WebForm };
+export type { AccountSettings, AccountSettingsPatch, AuditEvent, Channel, ConsentStatus, EffectiveStatus, ErasureReceipt, KeywordRule, Line, LineInput, OptOutGroup, OptOutReport, ReportedStatus, SnapshotPage, SnapshotRow, WebForm };
 
 /** A rule as POST/PUT /v1/rules take it (fields with defaults may be left out). */
 export type RuleInput = Partial<Pick<KeywordRuleInput, 'matchMode' | 'scope'>> & Omit<KeywordRuleInput, 'matchMode' | 'scope'>;
@@ -62,15 +64,6 @@ export interface SetConsentResult {
   event: AuditEvent;
 }
 
-export interface ErasureReceipt {
-  receiptId: string;
-  status: 'complete' | 'in_progress';
-  erasedAt: string;
-  completedAt?: string;
-  deleted: Record<string, number>;
-  totalDeleted: number;
-  alreadyErased: boolean;
-}
 
 /** GET /v1/contacts/{contact}/export: one page of the subject access export. */
 export interface ContactExport {
@@ -94,21 +87,7 @@ export interface WebFormView extends WebForm {
   embedCode: string;
 }
 
-export interface SnapshotRow {
-  contact: string;
-  channel: Channel;
-  line: string;
-  status: ConsentStatus;
-  occurredAt: string;
-  source: string;
-  updatedAt: string;
-}
 
-export interface SnapshotPage {
-  lines: string[];
-  rows: SnapshotRow[];
-  nextCursor?: string;
-}
 
 export type ReportGroupBy = OptOutReport['groupBy'];
 
