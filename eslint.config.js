@@ -15,6 +15,17 @@ export default tseslint.config(
     },
   },
   {
+    // zod/mini through shared/validation/zod.ts, which configures the English messages (see there).
+    files: ['**/*.ts', '**/*.tsx'],
+    ignores: ['shared/validation/zod.ts', 'functions/console/app/src/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['zod', 'zod/*'], message: 'Import zod from shared/validation/zod.ts (zod/mini with its English messages configured).' }] },
+      ],
+    },
+  },
+  {
     // The console's web app is built alone (infra/tools/build-console.ts fingerprints only its folder):
     // from the rest of the repository it may import types, never code.
     files: ['functions/console/app/src/**'],

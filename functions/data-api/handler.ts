@@ -1,5 +1,5 @@
 import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
-import * as z from 'zod';
+import * as z from '../../shared/validation/zod.ts';
 import { createDataStores } from '../../shared/adapters/dynamodb/data-stores.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { currentTime } from '../../shared/clock/current-time.ts';
@@ -39,19 +39,19 @@ type Account = { accountId: string; keyId: string };
 type Route = (event: HttpEvent, account: Account, deadlineMs: number) => Promise<HttpResult>;
 
 const listQuerySchema = z.strictObject({
-  prefix: z.string().max(320).optional(),
-  cursor: z.string().max(600).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  prefix: z.optional(z.string().check(z.maxLength(320))),
+  cursor: z.optional(z.string().check(z.maxLength(600))),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(500)), 50),
 });
-const exportQuerySchema = z.strictObject({ cursor: z.string().max(2000).optional() });
+const exportQuerySchema = z.strictObject({ cursor: z.optional(z.string().check(z.maxLength(2000))) });
 const consentExportQuerySchema = z.strictObject({
-  prefix: z.string().max(320).optional(),
-  cursor: z.string().max(600).optional(),
-  limit: z.coerce.number().int().min(1).max(2000).default(500),
+  prefix: z.optional(z.string().check(z.maxLength(320))),
+  cursor: z.optional(z.string().check(z.maxLength(600))),
+  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(2000)), 500),
 });
 const importQuerySchema = z.strictObject({
-  batchId: z.string().max(80).optional(),
-  firstLine: z.coerce.number().int().min(2).max(1_000_000_000).optional(),
+  batchId: z.optional(z.string().check(z.maxLength(80))),
+  firstLine: z.optional(z.coerce.number().check(z.int(), z.gte(2), z.lte(1_000_000_000))),
 });
 
 const contactOf = (event: HttpEvent) => normalizeContact(pathParameter(event, 'contact'));

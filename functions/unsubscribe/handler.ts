@@ -1,5 +1,5 @@
 import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
-import * as z from 'zod';
+import * as z from '../../shared/validation/zod.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
 import { MalformedBodyError, parseFormBody } from '../../shared/adapters/twilio/form-body.ts';
@@ -30,15 +30,16 @@ const MAX_BODY_BYTES = 16 * 1024;
 
 const formSchema = z.looseObject({
   'List-Unsubscribe': z.literal('One-Click', { error: 'List-Unsubscribe=One-Click is required (RFC 8058)' }),
-  reason: z
-    .enum(Object.keys(UNSUBSCRIBE_REASONS) as [UnsubscribeReason, ...UnsubscribeReason[]])
-    .optional()
-    .or(z.literal('').transform(() => undefined)),
-  comment: z
-    .string()
-    .max(500)
-    .transform((value) => value.trim() || undefined)
-    .optional(),
+  reason: z.union([
+    z.optional(z.enum(Object.keys(UNSUBSCRIBE_REASONS) as [UnsubscribeReason, ...UnsubscribeReason[]])),
+    z.pipe(z.literal(''), z.transform(() => undefined)),
+  ]),
+  comment: z.optional(
+    z.pipe(
+      z.string().check(z.maxLength(500)),
+      z.transform((value) => value.trim() || undefined),
+    ),
+  ),
 });
 
 function token(event: HttpEvent): string {

@@ -1,21 +1,21 @@
-import * as z from 'zod';
+import * as z from '../../shared/validation/zod.ts';
 import { loadConfig } from '../../shared/config/load-config.ts';
 import { startLocalStack } from './local-stack.ts';
 
-const port = z.coerce.number().int().min(1).max(65535);
+const port = z.coerce.number().check(z.int(), z.gte(1), z.lte(65535));
 const env = loadConfig(
   z.object({
-    PORT: port.default(3000),
-    DYNAMODB_PORT: port.default(8000),
-    SQS_PORT: port.default(9324),
-    ADMIN_API_KEY: z.string().min(10).optional(),
-    PUBLIC_BASE_URL: z.url().optional(),
-    OPTGATE_DATA_DIR: z.string().min(1).default('.optgate/data'),
-    OPTGATE_IN_MEMORY: z.enum(['0', '1', 'true', 'false']).optional(),
+    PORT: z._default(port, 3000),
+    DYNAMODB_PORT: z._default(port, 8000),
+    SQS_PORT: z._default(port, 9324),
+    ADMIN_API_KEY: z.optional(z.string().check(z.minLength(10))),
+    PUBLIC_BASE_URL: z.optional(z.url()),
+    OPTGATE_DATA_DIR: z._default(z.string().check(z.minLength(1)), '.optgate/data'),
+    OPTGATE_IN_MEMORY: z.optional(z.enum(['0', '1', 'true', 'false'])),
     /** Seconds between retention sweeps (EventBridge runs it hourly when deployed); 0 = only POST /local/sweep. */
-    OPTGATE_SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3600),
+    OPTGATE_SWEEP_INTERVAL_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(86_400)), 3600),
     /** 1: honour the x-optgate-now header (pins the clock for a request), for trying retention by hand. */
-    OPTGATE_ALLOW_CLOCK_OVERRIDE: z.enum(['0', '1', 'true', 'false']).optional(),
+    OPTGATE_ALLOW_CLOCK_OVERRIDE: z.optional(z.enum(['0', '1', 'true', 'false'])),
   }),
 );
 

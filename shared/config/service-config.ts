@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation/zod.ts';
 import {
   BUILT_IN_ACCOUNT_DEFAULTS,
   parseQuietHoursWindow,
@@ -45,19 +45,20 @@ export const ENV = {
   defaultTimeZone: 'OPTGATE_DEFAULT_TIME_ZONE',
 } as const;
 
-const serviceConfigSchema = z
-  .object({
-    [ENV.tableName]: z.string().min(1),
+const serviceConfigSchema = z.pipe(
+  z.object({
+    [ENV.tableName]: z.string().check(z.minLength(1)),
     [ENV.publicBaseUrl]: z.url(),
-    [ENV.operatorKeySha256]: z.string().regex(/^[0-9a-f]{64}$/, 'must be the hex SHA-256 of the operator key').optional(),
-    [ENV.eventBusName]: z.string().min(1).max(256).default('default'),
-  })
-  .transform((env) => ({
+    [ENV.operatorKeySha256]: z.optional(z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be the hex SHA-256 of the operator key'))),
+    [ENV.eventBusName]: z._default(z.string().check(z.minLength(1), z.maxLength(256)), 'default'),
+  }),
+  z.transform((env) => ({
     tableName: env[ENV.tableName],
     publicBaseUrl: env[ENV.publicBaseUrl].replace(/\/+$/, ''),
     operatorKeySha256: env[ENV.operatorKeySha256],
     eventBusName: env[ENV.eventBusName],
-  }));
+  })),
+);
 
 export type ServiceConfig = z.infer<typeof serviceConfigSchema>;
 
@@ -65,18 +66,18 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
   return loadConfig(serviceConfigSchema, env);
 }
 
-const cacheTtlSecondsSchema = z.coerce.number().int().min(0).max(3600).default(30);
+const cacheTtlSecondsSchema = z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(3600)), 30);
 
-const gateConfigSchema = z
-  .object({
-    [ENV.tableName]: z.string().min(1),
+const gateConfigSchema = z.pipe(
+  z.object({
+    [ENV.tableName]: z.string().check(z.minLength(1)),
     [ENV.outboundQueueUrl]: z.url(),
     [ENV.dispatchQueueUrl]: z.url(),
     [ENV.suppressedQueueUrl]: z.url(),
     [ENV.outboundDlqUrl]: z.url(),
     [ENV.cacheTtlSeconds]: cacheTtlSecondsSchema,
-  })
-  .transform((env) => ({
+  }),
+  z.transform((env) => ({
     tableName: env[ENV.tableName],
     queues: {
       outbound: env[ENV.outboundQueueUrl],
@@ -85,7 +86,8 @@ const gateConfigSchema = z
       dlq: env[ENV.outboundDlqUrl],
     },
     cacheTtlMs: env[ENV.cacheTtlSeconds] * 1000,
-  }));
+  })),
+);
 
 export type GateConfig = z.infer<typeof gateConfigSchema>;
 
@@ -101,19 +103,19 @@ export function cacheTtlMs(env: NodeJS.ProcessEnv = process.env): number {
 
 /** How long one DynamoDB request may take before the SDK abandons and retries it. */
 export function dynamoDbRequestTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  return loadConfig(z.object({ [ENV.dynamoDbRequestTimeoutMs]: z.coerce.number().int().min(100).max(60_000).default(3_000) }), env)[ENV.dynamoDbRequestTimeoutMs];
+  const schema = z.object({ [ENV.dynamoDbRequestTimeoutMs]: z._default(z.coerce.number().check(z.int(), z.gte(100), z.lte(60_000)), 3_000) });
+  return loadConfig(schema, env)[ENV.dynamoDbRequestTimeoutMs];
 }
 
-const monthsSchema = z.coerce.number().int().min(1).max(120);
+const monthsSchema = z.coerce.number().check(z.int(), z.gte(1), z.lte(120));
 
-const accountDefaultsSchema = z
-  .object({
-    [ENV.defaultRetentionMonths]: monthsSchema.default(BUILT_IN_ACCOUNT_DEFAULTS.dataMonths),
-    [ENV.defaultMessageHistoryMonths]: monthsSchema.default(BUILT_IN_ACCOUNT_DEFAULTS.messageHistoryMonths),
-    [ENV.defaultQuietHours]: z
-      .string()
-      .optional()
-      .transform((value, ctx) => {
+const accountDefaultsSchema = z.pipe(
+  z.object({
+    [ENV.defaultRetentionMonths]: z._default(monthsSchema, BUILT_IN_ACCOUNT_DEFAULTS.dataMonths),
+    [ENV.defaultMessageHistoryMonths]: z._default(monthsSchema, BUILT_IN_ACCOUNT_DEFAULTS.messageHistoryMonths),
+    [ENV.defaultQuietHours]: z.pipe(
+      z.optional(z.string()),
+      z.transform((value, ctx) => {
         if (value === undefined || value.trim() === '') return undefined;
         const parsed = parseQuietHoursWindow(value);
         if (!parsed) {
@@ -122,16 +124,18 @@ const accountDefaultsSchema = z
         }
         return parsed.window;
       }),
-    [ENV.defaultTimeZone]: timeZoneSchema.optional(),
-  })
-  .transform(
+    ),
+    [ENV.defaultTimeZone]: z.optional(timeZoneSchema),
+  }),
+  z.transform(
     (env): NewAccountDefaults => ({
       dataMonths: env[ENV.defaultRetentionMonths],
       messageHistoryMonths: env[ENV.defaultMessageHistoryMonths],
       ...(env[ENV.defaultQuietHours] ? { quietHours: env[ENV.defaultQuietHours] } : {}),
       ...(env[ENV.defaultTimeZone] ? { defaultTimeZone: env[ENV.defaultTimeZone] } : {}),
     }),
-  );
+  ),
+);
 
 /** The settings new accounts start with, as the deployment configured them. */
 export function loadAccountDefaults(env: NodeJS.ProcessEnv = process.env): NewAccountDefaults {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation/zod.ts';
 
 /**
  * A number a DynamoDB item can hold as the SDK writes it: integers beyond 2^53 would lose digits
@@ -6,8 +6,8 @@ import * as z from 'zod';
  * numbers that are stored (evidence, profile attributes) are validated with this, so a request
  * carrying one is a 400, not a failed write.
  */
-export const storableNumber = z
-  .number()
-  .refine((value) => value === 0 || (Math.abs(value) <= Number.MAX_SAFE_INTEGER && Math.abs(value) >= 1e-130), {
+export const storableNumber = z.number().check(
+  z.refine((value) => value === 0 || (Math.abs(value) <= Number.MAX_SAFE_INTEGER && Math.abs(value) >= 1e-130), {
     error: 'numbers must be 0 or between 1e-130 and 9007199254740991 in size',
-  });
+  }),
+);

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from '../validation/zod.ts';
 import {
   MalformedRequestError,
   NotFoundError,
@@ -42,7 +42,7 @@ export function decodeUtf8(bytes: Buffer): string {
 }
 
 /** Parses and validates a JSON body; a bad body is a 4xx that says what is wrong. */
-export function parseJsonBody<S extends z.ZodType>(event: APIGatewayProxyEventV2, schema: S, maxBytes = DEFAULT_MAX_BODY_BYTES): z.infer<S> {
+export function parseJsonBody<S extends z.ZodMiniType>(event: APIGatewayProxyEventV2, schema: S, maxBytes = DEFAULT_MAX_BODY_BYTES): z.infer<S> {
   if (mediaType(event) !== 'application/json') throw new UnsupportedMediaTypeError('application/json');
   const text = decodeUtf8(rawBody(event, maxBytes));
   let json: unknown;
@@ -54,7 +54,7 @@ export function parseJsonBody<S extends z.ZodType>(event: APIGatewayProxyEventV2
   return validate(schema, json, 'body');
 }
 
-export function validate<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
+export function validate<S extends z.ZodMiniType>(schema: S, value: unknown, where: string): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../validation/zod.ts';
 import { routeTable, type RouteKey } from '../manifest.ts';
 import { ROUTE_DOCS, type RouteDoc } from './route-docs.ts';
 
@@ -16,7 +16,7 @@ export interface OpenApiDocument {
 
 /** `{ "error": { "code", "message" } }`, as every admin error is rendered. */
 const errorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  error: z.object({ code: z.string(), message: z.string(), details: z.optional(z.unknown()) }),
 });
 
 export class UndocumentedRouteError extends Error {
@@ -32,7 +32,7 @@ export class UndocumentedRouteError extends Error {
  * to components.schemas, because inside an OpenAPI document `#/$defs/…` would resolve against the
  * document root.
  */
-function toSchema(schema: z.ZodType, components: Record<string, JsonSchema>): JsonSchema {
+function toSchema(schema: z.ZodMiniType, components: Record<string, JsonSchema>): JsonSchema {
   const generated = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const { $schema: _dialect, $defs, ...rest } = generated;
   const renamed = new Map<string, string>();

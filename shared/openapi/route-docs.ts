@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from '../validation/zod.ts';
 import { twilioInboundMessageSchema } from '../adapters/twilio/twilio-inbound-message.ts';
 import { accountSettingsPatchSchema } from '../domain/accounts/account-settings.ts';
 import { lineInputSchema } from '../domain/accounts/line.ts';
@@ -30,8 +30,8 @@ export interface RouteDoc {
   description?: string;
   tag: string;
   auth: RouteAuth;
-  body?: { schema: z.ZodType; mediaType: 'application/json' | 'application/x-www-form-urlencoded' };
-  query?: z.ZodObject;
+  body?: { schema: z.ZodMiniType; mediaType: 'application/json' | 'application/x-www-form-urlencoded' };
+  query?: z.ZodMiniObject;
   pathParameters?: Record<string, string>;
   responses: Record<string, ResponseDoc>;
 }

@@ -1,16 +1,16 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../validation/zod.ts';
 
 /** What a double opt-in link proves: who asked, for which form version, from where, until when. */
 export const confirmationClaimsSchema = z.strictObject({
   formId: z.string(),
-  formVersion: z.number().int(),
+  formVersion: z.number().check(z.int()),
   contact: z.string(),
   requestedAt: z.string(),
   ip: z.string(),
   userAgent: z.string(),
   /** Epoch seconds. */
-  exp: z.number().int(),
+  exp: z.number().check(z.int()),
 });
 export type ConfirmationClaims = z.infer<typeof confirmationClaimsSchema>;
 

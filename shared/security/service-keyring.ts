@@ -1,5 +1,5 @@
 import { hkdfSync } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../validation/zod.ts';
 
 /**
  * The service keys: one secret (Secrets Manager in AWS, a file in the data folder locally) holding

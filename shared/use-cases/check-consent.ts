@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation/zod.ts';
 import type { OutboundStore } from '../adapters/dynamodb/outbound-store.ts';
 import { normalizeLineAddress } from '../domain/accounts/line.ts';
 import { CHANNELS, MESSAGE_CATEGORIES, type Channel } from '../domain/channels.ts';
@@ -15,14 +15,12 @@ export const consentCheckSchema = z.strictObject({
     .array(
       z.strictObject({
         channel: z.enum(CHANNELS),
-        from: z.string().trim().min(3).max(254),
-        to: z.string().trim().min(3).max(320),
+        from: z.string().check(z.trim(), z.minLength(3), z.maxLength(254)),
+        to: z.string().check(z.trim(), z.minLength(3), z.maxLength(320)),
         category: z.enum(MESSAGE_CATEGORIES),
-        requireOptIn: z.boolean().optional(),
+        requireOptIn: z.optional(z.boolean()),
       }),
-    )
-    .min(1)
-    .max(CHECK_MAX_ITEMS),
+    ).check(z.minLength(1), z.maxLength(CHECK_MAX_ITEMS)),
 });
 export type ConsentCheckInput = z.infer<typeof consentCheckSchema>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation/zod.ts';
 import type { Stores } from '../adapters/dynamodb/stores.ts';
 import { normalizeEmail } from '../domain/contact-address.ts';
 import { listUnsubscribeHeaders, unsubscribeMailto, type ListUnsubscribeHeaders } from '../domain/email/list-unsubscribe.ts';
@@ -8,14 +8,11 @@ import { ValidationError } from '../domain/errors.ts';
 
 export const unsubscribeLinkInputSchema = z.strictObject({
   /** The email line the message is sent from: its id or its address. */
-  line: z.string().min(1).max(320),
-  contact: z.string().trim().min(3).max(320),
-  campaignId: z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[A-Za-z0-9._:-]+$/, 'campaignId may hold letters, digits and . _ : -')
-    .optional(),
+  line: z.string().check(z.minLength(1), z.maxLength(320)),
+  contact: z.string().check(z.trim(), z.minLength(3), z.maxLength(320)),
+  campaignId: z.optional(
+    z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9._:-]+$/, 'campaignId may hold letters, digits and . _ : -')),
+  ),
 });
 export type UnsubscribeLinkInput = z.infer<typeof unsubscribeLinkInputSchema>;
 

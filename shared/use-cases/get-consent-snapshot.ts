@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation/zod.ts';
 import type { ConsentSnapshotReader, IndexedSnapshotRow, SnapshotScope } from '../adapters/dynamodb/consent-snapshot-reader.ts';
 import type { LineStore } from '../adapters/dynamodb/line-store.ts';
 import { BY_LINE_SHARDS } from '../adapters/dynamodb/table-keys.ts';
@@ -16,11 +16,11 @@ export const SNAPSHOT_CSV_LIMIT = { default: 10_000, max: 10_000 } as const;
 
 export const snapshotQuerySchema = z.strictObject({
   /** Line ids, or `sms:*` / `whatsapp:*` / `email:*` for channel-wide records; repeat `line=` or separate with commas. */
-  line: z.string().min(1).max(2_000),
-  status: z.enum(CONSENT_STATUSES).optional(),
-  format: z.enum(REPORT_FORMATS).default('json'),
-  limit: z.coerce.number().int().min(1).max(SNAPSHOT_JSON_LIMIT.max).optional(),
-  cursor: z.string().min(1).max(4_000).optional(),
+  line: z.string().check(z.minLength(1), z.maxLength(2_000)),
+  status: z.optional(z.enum(CONSENT_STATUSES)),
+  format: z._default(z.enum(REPORT_FORMATS), 'json'),
+  limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(SNAPSHOT_JSON_LIMIT.max))),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4_000))),
 });
 export type SnapshotQuery = z.infer<typeof snapshotQuerySchema>;
 

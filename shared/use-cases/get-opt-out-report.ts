@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation/zod.ts';
 import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
 import type { StatRow, StatsStore } from '../adapters/dynamodb/stats-store.ts';
 import { attributionWindowHoursOf } from '../domain/accounts/account-settings.ts';
@@ -10,11 +10,11 @@ export const REPORT_FORMATS = ['json', 'csv'] as const;
 
 export const optOutReportQuerySchema = z.strictObject({
   /** First UTC day (yyyy-mm-dd); default: 29 days before `to`. */
-  from: z.iso.date().optional(),
+  from: z.optional(z.iso.date()),
   /** Last UTC day, inclusive; default: today. */
-  to: z.iso.date().optional(),
-  groupBy: z.enum(STAT_DIMENSIONS).default('day'),
-  format: z.enum(REPORT_FORMATS).default('json'),
+  to: z.optional(z.iso.date()),
+  groupBy: z._default(z.enum(STAT_DIMENSIONS), 'day'),
+  format: z._default(z.enum(REPORT_FORMATS), 'json'),
 });
 export type OptOutReportQuery = z.infer<typeof optOutReportQuerySchema>;
 

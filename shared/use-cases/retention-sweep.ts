@@ -45,20 +45,27 @@ export interface SweepReport {
 
 const LEASE_MS = 2 * 60 * 1000;
 /**
- * Deletes per second of one run. The sweep works through one expiry bucket at a time, so every
- * delete of the moment lands on that bucket's byExpiry partition (one write each): 300 keeps it under
- * a third of the partition's 1,000 writes per second, and still deletes 1 million items a day in
- * under an hour of runs (SCALING.md).
+ * Deletes per second of one run. What is due usually sits in one expiry bucket (the hour's expiries
+ * of one shard), so every delete of the moment may land on that bucket's byExpiry partition (one
+ * write each): 300 keeps it under a third of the partition's 1,000 writes per second, and still
+ * deletes 1 million items a day in under an hour of runs (SCALING.md).
  */
 export const SWEEP_DELETES_PER_SECOND = 300;
 /** Keys deleted per paced step. */
 const PACED_SLICE = 50;
 const CONDITIONAL_DELETE_CONCURRENCY = 16;
+/**
+ * Buckets queried at once. Most buckets hold nothing due (256 shards a day, 1,024 on the first run
+ * of a day with its look-back), so one query after another made the run's time the sum of 256–1,024
+ * round trips; each bucket is its own index partition, so 16 at a time add no hot spot, and every
+ * delete still goes through the one pacer.
+ */
+const BUCKET_CONCURRENCY = 16;
 
 /**
  * Deletes items past their expiry that TTL has not removed yet, found through the byExpiry index
  * (bucket per day and shard, sorted by expiry second): never a table scan, so the work grows with
- * what is due, not with the table. Resumable (the position is saved after every page), idempotent
+ * what is due, not with the table. Resumable (the first bucket not yet finished is saved as the position), idempotent
  * (deleting a deleted item is a no-op), one run at a time (lease).
  */
 export async function sweepExpiredItems(deps: SweepDeps, options: SweepOptions): Promise<SweepReport> {
@@ -88,31 +95,49 @@ export async function sweepExpiredItems(deps: SweepDeps, options: SweepOptions):
       lookbackDays: lookbackDue ? (options.lookbackDays ?? 3) : 0,
       maxCatchUpDays: options.maxCatchUpDays ?? 400,
     });
-    const resume = state.position && days.includes(state.position.day) ? state.position : undefined;
-    for (const day of days) {
-      for (let shard = 0; shard < EXPIRY_INDEX_SHARDS; shard += 1) {
-        if (resume && (day < resume.day || (day === resume.day && shard < resume.shard))) continue;
-        let startKey = resume && day === resume.day && shard === resume.shard ? resume.lastKey : undefined;
-        report.bucketsQueried += 1;
-        for (;;) {
-          if (deps.realNowMs() > options.deadlineMs) {
-            await deps.sweepStore.savePosition(owner, position(day, shard, startKey), leaseUntil());
-            await deps.sweepStore.release(owner);
-            return finish({ ...report, status: 'partial' });
-          }
-          const page = await deps.sweepStore.queryDue(day, shard, nowSeconds, {
-            limit: options.pageSize ?? 1000,
-            ...(startKey ? { startKey } : {}),
-          });
-          report.itemsRead += page.keys.length;
-          const { deleted, renewed } = await deleteDue(deps, page.keys, nowSeconds, pacer);
-          report.deleted = addCounts(report.deleted, deleted);
-          report.renewed += renewed;
-          if (!page.lastKey) break;
-          startKey = page.lastKey;
-          await deps.sweepStore.savePosition(owner, position(day, shard, startKey), leaseUntil());
+    const buckets = days.flatMap((day) => Array.from({ length: EXPIRY_INDEX_SHARDS }, (_, shard) => ({ day, shard })));
+    const resume = state.position;
+    const resumeAt = resume ? buckets.findIndex((bucket) => bucket.day === resume.day && bucket.shard === resume.shard) : -1;
+    const first = Math.max(0, resumeAt);
+    // Buckets are swept BUCKET_CONCURRENCY at a time, so a finished bucket may sit after an unfinished
+    // one: the position is the first bucket not yet finished, and a resumed run starts there again.
+    // Re-reading a bucket costs only what is still due in it (deleted and renewed items have left it).
+    const finished = new Array<boolean>(buckets.length).fill(false);
+    const checkpoint = (): SweepPosition => {
+      let index = first;
+      while (finished[index]) index += 1;
+      const bucket = buckets[index] ?? buckets[first];
+      return position(bucket?.day ?? today, bucket?.shard ?? 0, undefined);
+    };
+    let stopped = false;
+    await mapConcurrent(buckets.slice(first), BUCKET_CONCURRENCY, async (bucket, offset) => {
+      if (stopped) return;
+      let startKey = offset === 0 && resumeAt >= 0 ? resume?.lastKey : undefined;
+      report.bucketsQueried += 1;
+      for (;;) {
+        if (deps.realNowMs() > options.deadlineMs) {
+          stopped = true;
+          return;
         }
+        const page = await deps.sweepStore.queryDue(bucket.day, bucket.shard, nowSeconds, {
+          limit: options.pageSize ?? 1000,
+          ...(startKey ? { startKey } : {}),
+        });
+        report.itemsRead += page.keys.length;
+        const { deleted, renewed } = await deleteDue(deps, page.keys, nowSeconds, pacer);
+        report.deleted = addCounts(report.deleted, deleted);
+        report.renewed += renewed;
+        if (!page.lastKey) break;
+        startKey = page.lastKey;
+        // A long bucket keeps the lease (and the position) fresh page by page.
+        await deps.sweepStore.savePosition(owner, checkpoint(), leaseUntil());
       }
+      finished[first + offset] = true;
+    });
+    if (stopped) {
+      await deps.sweepStore.savePosition(owner, checkpoint(), leaseUntil());
+      await deps.sweepStore.release(owner);
+      return finish({ ...report, status: 'partial' });
     }
     const done = finish(report);
     await deps.sweepStore.complete(

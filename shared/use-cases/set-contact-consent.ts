@@ -1,7 +1,7 @@
-import * as z from 'zod';
+import * as z from '../validation/zod.ts';
 import type { Stores } from '../adapters/dynamodb/stores.ts';
 import { attributionWindowHoursOf } from '../domain/accounts/account-settings.ts';
-import { CHANNEL_SCOPE, CHANNELS, CONSENT_SOURCES, CONSENT_STATUSES } from '../domain/channels.ts';
+import { CHANNEL_SCOPE, CHANNELS, CONSENT_SOURCES, CONSENT_STATUSES, type ConsentSource } from '../domain/channels.ts';
 import type { ConsentEvidence } from '../domain/consent/consent-record.ts';
 import { normalizeContact } from '../domain/contact-address.ts';
 import { ValidationError } from '../domain/errors.ts';
@@ -25,29 +25,42 @@ function exceedsDepth(value: unknown, limit: number): boolean {
   return false;
 }
 
-const jsonValue: z.ZodType<ConsentEvidence[string]> = z.lazy(() =>
+const jsonValue: z.ZodMiniType<ConsentEvidence[string]> = z.lazy(() =>
   // DynamoDB map keys cannot be empty.
-  z.union([z.string().max(2000), storableNumber, z.boolean(), z.null(), z.array(jsonValue).max(50), z.record(z.string().min(1).max(100), jsonValue)]),
+  z.union([
+    z.string().check(z.maxLength(2000)),
+    storableNumber,
+    z.boolean(),
+    z.null(),
+    z.array(jsonValue).check(z.maxLength(50)),
+    z.record(z.string().check(z.minLength(1), z.maxLength(100)), jsonValue),
+  ]),
 );
 
 /** Free-form evidence; its depth is checked before the recursive schema walks it. */
-const evidenceSchema = z.preprocess((value, context) => {
-  if (exceedsDepth(value, MAX_EVIDENCE_DEPTH)) {
-    context.issues.push({ code: 'custom', message: `evidence nests deeper than ${MAX_EVIDENCE_DEPTH} levels`, input: value });
-    return z.NEVER;
-  }
-  return value;
-}, z.record(z.string().min(1).max(100), jsonValue));
+const evidenceSchema = z.pipe(
+  z.transform((value: unknown, context) => {
+    if (exceedsDepth(value, MAX_EVIDENCE_DEPTH)) {
+      context.issues.push({ code: 'custom', message: `evidence nests deeper than ${MAX_EVIDENCE_DEPTH} levels`, input: value });
+      return z.NEVER;
+    }
+    return value;
+  }),
+  z.record(z.string().check(z.minLength(1), z.maxLength(100)), jsonValue),
+);
+
+/** Keyword opt-outs come only from inbound messages, never from the API. */
+const API_CONSENT_SOURCES = CONSENT_SOURCES.filter((source): source is Exclude<ConsentSource, 'keyword'> => source !== 'keyword');
 
 export const setConsentSchema = z.strictObject({
   channel: z.enum(CHANNELS),
   /** A line id or the line's address on the channel; omitted = every line of the channel. */
-  line: z.string().min(1).max(320).optional(),
+  line: z.optional(z.string().check(z.minLength(1), z.maxLength(320))),
   status: z.enum(CONSENT_STATUSES),
-  source: z.enum(CONSENT_SOURCES).exclude(['keyword']).default('api'),
-  evidence: evidenceSchema.optional(),
-  occurredAt: z.iso.datetime({ offset: true }).optional(),
-  note: z.string().trim().min(1).max(500).optional(),
+  source: z._default(z.enum(API_CONSENT_SOURCES), 'api'),
+  evidence: z.optional(evidenceSchema),
+  occurredAt: z.optional(z.iso.datetime({ offset: true })),
+  note: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(500))),
 });
 export type SetConsentInput = z.infer<typeof setConsentSchema>;
 

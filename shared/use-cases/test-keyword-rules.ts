@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../validation/zod.ts';
 import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
 import type { LineStore } from '../adapters/dynamodb/line-store.ts';
 import type { RuleStore } from '../adapters/dynamodb/rule-store.ts';
@@ -13,13 +13,13 @@ export const CANDIDATE_RULE_ID = 'candidate';
 
 export const keywordTestSchema = z.strictObject({
   /** The inbound message as the person would send it (SMS segments are joined up to 1,600 characters). */
-  text: z.string().min(1).max(1600),
+  text: z.string().check(z.minLength(1), z.maxLength(1600)),
   /** The line the message is sent to: it decides the channel, the line rules and the brand. */
-  lineId: z.string().trim().min(1).max(64),
+  lineId: z.string().check(z.trim(), z.minLength(1), z.maxLength(64)),
   /** An unsaved rule, evaluated as if it were saved, e.g. the one being written in the console. */
-  candidate: keywordRuleInputSchema.optional(),
+  candidate: z.optional(keywordRuleInputSchema),
   /** With `candidate`: the stored rule it would replace (an edit); without, the candidate is a new rule. */
-  replacesRuleId: z.string().trim().min(1).max(64).optional(),
+  replacesRuleId: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(64))),
 });
 export type KeywordTestInput = z.infer<typeof keywordTestSchema>;
 

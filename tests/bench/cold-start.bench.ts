@@ -183,8 +183,17 @@ ${rows
 
 - Bundle size: ${sizeMet} of ${rows.length} within ${BUDGET.bytes / 1000} KB; import and first event: ${timeMet} of ${rows.length} within ${BUDGET.ms} ms.
 - Before (AWS SDK bundled, zod's locales pulled in whole, the full libphonenumber metadata everywhere): 839–1,172 KB per bundle.
-- What is left in the largest bundles: libphonenumber-js metadata (~120 KB; the forms keep the 190 KB one that validity checks need),
-  zod (~100 KB), optgate's own code (50–110 KB), Powertools (~35 KB).
+- Since: zod/mini through \`shared/validation/zod.ts\` instead of classic zod (~60 KB less in every bundle; the same English
+  messages and JSON Schemas), and the forms' validity check on libphonenumber-js's \`mobile\` metadata (98 KB) instead of \`max\` (156 KB).
+- What is left in the two bundles still over, admin-api and data-api: libphonenumber-js (\`min\` metadata and code, ~115 KB: both
+  take contacts as people type them), optgate's own code (~100 KB: every route of each API), zod (~40 KB), Powertools (~38 KB),
+  csv-stringify / csv-parse (11 / 31 KB). Under 300 KB they would need fewer routes per function (measured: admin-api without
+  its form and report routes 322 KB; data-api without the CSV import 295 KB).
+- retention-sweep's first event is a whole run, the first of a day: 4 days × 256 shards = 1,024 index queries, nearly all empty,
+  16 in flight instead of one after another (1.5–1.8× faster in interleaved runs here, where DynamoDB Local is CPU-bound on the
+  2 shared cores; in AWS each query is mostly network wait, so the gain should be larger — not measured). Reaching 150 ms would
+  mean querying fewer buckets (fewer shards a day, or the look-back spread over the day's runs), not a leaner bundle.
+- Times follow the machine's load (a shared machine: load average below; other sessions ran tests meanwhile); sizes do not.
 - The first event is a sample from events/ (signed SNS samples verified against the sample certificate) or a minimal one; most
   end in an ordinary refusal (no such account or line), after the function's configuration, clients and first DynamoDB or
   Secrets Manager call: the part of a cold start the code decides.

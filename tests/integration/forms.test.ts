@@ -151,6 +151,8 @@ describe('web forms: the public page', () => {
     const contact = validPhone();
     const cases: [Record<string, string>, number, string][] = [
       [{ contact: '12', consent: 'yes', formVersion: '1' }, 400, 'Enter a valid mobile number with its country code'],
+      // A London landline: a valid number, but not one SMS or WhatsApp reaches.
+      [{ contact: '+44 20 7946 0018', consent: 'yes', formVersion: '1' }, 400, 'Enter a valid mobile number with its country code'],
       [{ contact: '', consent: 'yes', formVersion: '1' }, 400, 'Enter your mobile number.'],
       [{ contact, formVersion: '1' }, 400, 'Tick the box to agree'],
       [{ contact, consent: 'yes', formVersion: '7' }, 409, 'This form was updated'],

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../shared/validation/zod.ts';
 import { ROUTE_DOCS, type RouteAuth } from '../../shared/openapi/route-docs.ts';
 import { routeTable, type RouteKey } from '../../shared/manifest.ts';
 
@@ -10,7 +10,7 @@ export interface FuzzTarget {
   params: string[];
   auth: RouteAuth;
   /** The body's media type and, when the route documents one, the schema its handler validates with. */
-  body?: { mediaType: string; schema?: z.ZodType; example: unknown };
+  body?: { mediaType: string; schema?: z.ZodMiniType; example: unknown };
   /** Names of the documented query parameters. */
   query: string[];
 }

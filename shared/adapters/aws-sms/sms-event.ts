@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../validation/zod.ts';
 
 /**
  * An AWS End User Messaging SMS event, as a configuration set's SNS event destination publishes it
@@ -7,13 +7,13 @@ import * as z from 'zod';
  * `eventTimestamp` (epoch ms).
  */
 export const smsEventSchema = z.looseObject({
-  eventType: z.string().min(1).max(64),
-  eventTimestamp: z.number().int().nonnegative(),
-  originationPhoneNumber: z.string().regex(/^(\+[1-9]\d{6,14}|\+?\d{3,8})$/, 'originationPhoneNumber must be an E.164 number or a short code'),
-  destinationPhoneNumber: z.string().regex(/^\+[1-9]\d{6,14}$/, 'destinationPhoneNumber must be an E.164 number'),
-  messageId: z.string().min(1).max(256),
-  messageStatus: z.string().max(128).optional(),
-  messageStatusDescription: z.string().max(1024).optional(),
+  eventType: z.string().check(z.minLength(1), z.maxLength(64)),
+  eventTimestamp: z.number().check(z.int(), z.nonnegative()),
+  originationPhoneNumber: z.string().check(z.regex(/^(\+[1-9]\d{6,14}|\+?\d{3,8})$/, 'originationPhoneNumber must be an E.164 number or a short code')),
+  destinationPhoneNumber: z.string().check(z.regex(/^\+[1-9]\d{6,14}$/, 'destinationPhoneNumber must be an E.164 number')),
+  messageId: z.string().check(z.minLength(1), z.maxLength(256)),
+  messageStatus: z.optional(z.string().check(z.maxLength(128))),
+  messageStatusDescription: z.optional(z.string().check(z.maxLength(1024))),
 });
 export type SmsEvent = z.infer<typeof smsEventSchema>;
 

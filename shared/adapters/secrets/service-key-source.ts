@@ -1,6 +1,6 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as z from 'zod';
+import * as z from '../../validation/zod.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { ENV } from '../../config/service-config.ts';
 import { KeyringSecretBox, type SecretBox } from '../../security/secret-box.ts';
@@ -33,7 +33,7 @@ export function serviceKeyringFrom(client: SecretsManagerClient, secretId: strin
   };
 }
 
-const secretBoxConfigSchema = z.object({ [ENV.serviceKeySecret]: z.string().min(1).max(2048) });
+const secretBoxConfigSchema = z.object({ [ENV.serviceKeySecret]: z.string().check(z.minLength(1), z.maxLength(2048)) });
 
 /** The SecretBox of a function, from OPTGATE_SERVICE_KEY_SECRET (validated at cold start; fails fast with its name). */
 export function createSecretBox(env: NodeJS.ProcessEnv = process.env, client: SecretsManagerClient = createSecretsManagerClient()): SecretBox {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../validation/zod.ts';
 
 /**
  * SES notifications as SNS carries them (the SNS `Message`, JSON): feedback notifications
@@ -7,43 +7,43 @@ import * as z from 'zod';
  * `content` when it fits).
  */
 
-const address = z.string().trim().min(3).max(320);
-const recipients = z.array(z.looseObject({ emailAddress: address })).min(1).max(50);
+const address = z.string().check(z.trim(), z.minLength(3), z.maxLength(320));
+const recipients = z.array(z.looseObject({ emailAddress: address })).check(z.minLength(1), z.maxLength(50));
 
 const mailSchema = z.looseObject({
-  messageId: z.string().min(1).max(256),
+  messageId: z.string().check(z.minLength(1), z.maxLength(256)),
   timestamp: z.iso.datetime({ offset: true }),
   source: address,
-  sourceArn: z.string().max(512).optional(),
-  destination: z.array(z.string()).optional(),
-  commonHeaders: z
-    .looseObject({
-      from: z.array(z.string().max(1024)).optional(),
-      subject: z.string().max(2048).optional(),
-    })
-    .optional(),
+  sourceArn: z.optional(z.string().check(z.maxLength(512))),
+  destination: z.optional(z.array(z.string())),
+  commonHeaders: z.optional(
+    z.looseObject({
+      from: z.optional(z.array(z.string().check(z.maxLength(1024)))),
+      subject: z.optional(z.string().check(z.maxLength(2048))),
+    }),
+  ),
 });
 
 const bounceSchema = z.looseObject({
   bounceType: z.string(),
-  bounceSubType: z.string().optional(),
+  bounceSubType: z.optional(z.string()),
   bouncedRecipients: recipients,
   timestamp: z.iso.datetime({ offset: true }),
-  feedbackId: z.string().min(1).max(256),
+  feedbackId: z.string().check(z.minLength(1), z.maxLength(256)),
 });
 
 const complaintSchema = z.looseObject({
   complainedRecipients: recipients,
   timestamp: z.iso.datetime({ offset: true }),
-  feedbackId: z.string().min(1).max(256),
-  complaintFeedbackType: z.string().max(64).optional(),
-  complaintSubType: z.string().max(64).nullable().optional(),
+  feedbackId: z.string().check(z.minLength(1), z.maxLength(256)),
+  complaintFeedbackType: z.optional(z.string().check(z.maxLength(64))),
+  complaintSubType: z.optional(z.nullable(z.string().check(z.maxLength(64)))),
 });
 
 const receiptSchema = z.looseObject({
-  recipients: z.array(address).min(1).max(50),
-  timestamp: z.iso.datetime({ offset: true }).optional(),
-  action: z.looseObject({ type: z.string(), encoding: z.string().optional() }).optional(),
+  recipients: z.array(address).check(z.minLength(1), z.maxLength(50)),
+  timestamp: z.optional(z.iso.datetime({ offset: true })),
+  action: z.optional(z.looseObject({ type: z.string(), encoding: z.optional(z.string()) })),
 });
 
 export type SesNotification =
@@ -98,7 +98,7 @@ export function parseSesNotification(json: string): SesParseResult {
   } catch {
     return { ok: false, error: 'SES notification is not JSON' };
   }
-  const head = z.looseObject({ notificationType: z.string().optional(), eventType: z.string().optional() }).safeParse(data);
+  const head = z.looseObject({ notificationType: z.optional(z.string()), eventType: z.optional(z.string()) }).safeParse(data);
   if (!head.success) return { ok: false, error: 'SES notification is not a JSON object' };
   const type = head.data.notificationType ?? head.data.eventType;
   if (type === undefined) return { ok: false, error: 'SES notification has no notificationType or eventType' };
@@ -147,7 +147,7 @@ export function parseSesNotification(json: string): SesParseResult {
   }
   if (type === 'Received') {
     const parsed = z
-      .looseObject({ mail: mailSchema, receipt: receiptSchema, content: z.string().max(200 * 1024).optional() })
+      .looseObject({ mail: mailSchema, receipt: receiptSchema, content: z.optional(z.string().check(z.maxLength(200 * 1024))) })
       .safeParse(data);
     if (!parsed.success) return problem(parsed.error.issues);
     const { mail, receipt, content } = parsed.data;

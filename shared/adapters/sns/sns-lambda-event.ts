@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../validation/zod.ts';
 import type { SnsMessage, SnsSignatureVerifier } from './sns-signature.ts';
 import { METRIC_NAMES, metrics } from '../../observability/metrics.ts';
 
@@ -11,7 +11,7 @@ export class InvalidSnsEventError extends Error {
 }
 
 const lambdaSnsEventSchema = z.object({
-  Records: z.array(z.object({ EventSource: z.string().optional(), Sns: z.record(z.string(), z.unknown()) })).min(1),
+  Records: z.array(z.object({ EventSource: z.optional(z.string()), Sns: z.record(z.string(), z.unknown()) })).check(z.minLength(1)),
 });
 
 export interface SnsRecordsVerification {

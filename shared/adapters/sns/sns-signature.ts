@@ -1,5 +1,5 @@
 import { verify, type X509Certificate } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../../validation/zod.ts';
 
 /**
  * An SNS message as SNS signs it. HTTP(S) subscriptions spell the certificate field
@@ -7,17 +7,17 @@ import * as z from 'zod';
  */
 export const snsMessageSchema = z.looseObject({
   Type: z.enum(['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation']),
-  MessageId: z.string().min(1).max(256),
-  TopicArn: z.string().min(1).max(512),
-  Subject: z.string().max(512).nullable().optional(),
+  MessageId: z.string().check(z.minLength(1), z.maxLength(256)),
+  TopicArn: z.string().check(z.minLength(1), z.maxLength(512)),
+  Subject: z.optional(z.nullable(z.string().check(z.maxLength(512)))),
   Message: z.string(),
-  Timestamp: z.string().min(1).max(64),
-  SignatureVersion: z.string().max(8),
-  Signature: z.string().min(1).max(4096),
-  SigningCertURL: z.string().max(2048).optional(),
-  SigningCertUrl: z.string().max(2048).optional(),
-  SubscribeURL: z.string().max(2048).optional(),
-  Token: z.string().max(2048).optional(),
+  Timestamp: z.string().check(z.minLength(1), z.maxLength(64)),
+  SignatureVersion: z.string().check(z.maxLength(8)),
+  Signature: z.string().check(z.minLength(1), z.maxLength(4096)),
+  SigningCertURL: z.optional(z.string().check(z.maxLength(2048))),
+  SigningCertUrl: z.optional(z.string().check(z.maxLength(2048))),
+  SubscribeURL: z.optional(z.string().check(z.maxLength(2048))),
+  Token: z.optional(z.string().check(z.maxLength(2048))),
 });
 export type SnsMessage = z.infer<typeof snsMessageSchema>;
 

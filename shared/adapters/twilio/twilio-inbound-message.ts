@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../validation/zod.ts';
 import type { Channel } from '../../domain/channels.ts';
 
 const MESSAGE_SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
@@ -29,30 +29,31 @@ export interface TwilioInboundMessage {
 const singleString = (what: string) =>
   z.string({ error: (issue) => (issue.input === undefined ? `${what} is required` : `${what} must be a single value`) });
 
-const sid = (pattern: RegExp, what: string) =>
-  singleString(what).regex(pattern, { error: `${what} is not a valid Twilio SID` });
+const sid = (pattern: RegExp, what: string) => singleString(what).check(z.regex(pattern, { error: `${what} is not a valid Twilio SID` }));
 
 const address = (what: string, pattern = TWILIO_ADDRESS) =>
-  singleString(what).regex(pattern, { error: `${what} must be an E.164 number (+…), whatsapp:+…${pattern === TWILIO_LINE_ADDRESS ? ' or a short code' : ''}` });
+  singleString(what).check(
+    z.regex(pattern, { error: `${what} must be an E.164 number (+…), whatsapp:+…${pattern === TWILIO_LINE_ADDRESS ? ' or a short code' : ''}` }),
+  );
 
 /**
  * Twilio's inbound message webhook params, normalised to a TwilioInboundMessage. Other params
  * (NumMedia, MediaUrl0, FromCountry, …) are accepted and not returned.
  */
-export const twilioInboundMessageSchema = z
-  .looseObject({
-    MessageSid: sid(MESSAGE_SID, 'MessageSid').optional(),
+export const twilioInboundMessageSchema = z.pipe(
+  z.looseObject({
+    MessageSid: z.optional(sid(MESSAGE_SID, 'MessageSid')),
     // Older webhooks (and some current ones) send the same id as SmsMessageSid.
-    SmsMessageSid: sid(MESSAGE_SID, 'SmsMessageSid').optional(),
+    SmsMessageSid: z.optional(sid(MESSAGE_SID, 'SmsMessageSid')),
     AccountSid: sid(ACCOUNT_SID, 'AccountSid'),
     From: address('From'),
     To: address('To', TWILIO_LINE_ADDRESS),
-    Body: singleString('Body').max(1600, { error: 'Body is longer than 1600 characters' }),
+    Body: singleString('Body').check(z.maxLength(1600, { error: 'Body is longer than 1600 characters' })),
     // An unknown or future value must not make us drop an opt-out message: it is ignored instead,
     // and the body still goes through our own keyword rules.
-    OptOutType: z.enum(TWILIO_OPT_OUT_TYPES).optional().catch(undefined),
-  })
-  .transform((params, ctx): TwilioInboundMessage => {
+    OptOutType: z.catch(z.optional(z.enum(TWILIO_OPT_OUT_TYPES)), undefined),
+  }),
+  z.transform((params, ctx): TwilioInboundMessage => {
     const messageSid = params.MessageSid ?? params.SmsMessageSid;
     if (messageSid === undefined) {
       ctx.issues.push({ code: 'custom', input: params, path: ['MessageSid'], message: 'MessageSid is required' });
@@ -78,7 +79,8 @@ export const twilioInboundMessageSchema = z
     };
     if (params.OptOutType !== undefined) message.optOutType = params.OptOutType;
     return message;
-  });
+  }),
+);
 
 export type TwilioInboundResult = { ok: true; value: TwilioInboundMessage } | { ok: false; error: string };
 

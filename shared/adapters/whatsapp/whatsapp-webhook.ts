@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../validation/zod.ts';
 
 /**
  * The WhatsApp Cloud API webhook (`object: whatsapp_business_account`): entries of changes, each
@@ -47,8 +47,8 @@ export type WhatsAppUpdate =
     }
   | { kind: 'ignored'; phoneNumberId?: string; what: string };
 
-const nonEmpty = z.string().trim().min(1);
-const phoneNumberIdSchema = z.string().regex(/^\d{1,32}$/);
+const nonEmpty = z.string().check(z.trim(), z.minLength(1));
+const phoneNumberIdSchema = z.string().check(z.regex(/^\d{1,32}$/));
 
 const changeSchema = z.looseObject({
   field: z.string(),
@@ -57,53 +57,58 @@ const changeSchema = z.looseObject({
 
 const webhookSchema = z.looseObject({
   object: z.literal('whatsapp_business_account'),
-  entry: z.array(z.looseObject({ changes: z.array(z.unknown()).max(MAX_UPDATES_PER_DELIVERY) })).min(1).max(MAX_UPDATES_PER_DELIVERY),
+  entry: z
+    .array(z.looseObject({ changes: z.array(z.unknown()).check(z.maxLength(MAX_UPDATES_PER_DELIVERY)) }))
+    .check(z.minLength(1), z.maxLength(MAX_UPDATES_PER_DELIVERY)),
 });
 
 /** Meta's epoch seconds; a number past the last date JavaScript can hold is not a time (the update is malformed). */
-const epochSeconds = z.union([z.string().regex(/^\d{1,12}$/), z.number().int().nonnegative()]).transform((value, context) => {
-  const date = new Date(Number(value) * 1000);
-  if (Number.isNaN(date.getTime())) {
-    context.addIssue({ code: 'custom', message: 'timestamp is not a time' });
-    return z.NEVER;
-  }
-  return date.toISOString();
-});
+const epochSeconds = z.pipe(
+  z.union([z.string().check(z.regex(/^\d{1,12}$/)), z.number().check(z.int(), z.nonnegative())]),
+  z.transform((value, context) => {
+    const date = new Date(Number(value) * 1000);
+    if (Number.isNaN(date.getTime())) {
+      context.issues.push({ code: 'custom', input: value, message: 'timestamp is not a time' });
+      return z.NEVER;
+    }
+    return date.toISOString();
+  }),
+);
 
 const messageSchema = z.looseObject({
-  from: nonEmpty.max(64),
-  id: nonEmpty.max(256),
+  from: nonEmpty.check(z.maxLength(64)),
+  id: nonEmpty.check(z.maxLength(256)),
   timestamp: epochSeconds,
   type: z.string(),
-  text: z.looseObject({ body: z.string().max(4096) }).optional(),
-  button: z.looseObject({ text: z.string().max(1024), payload: z.string().max(1024).optional() }).optional(),
-  interactive: z
-    .looseObject({
+  text: z.optional(z.looseObject({ body: z.string().check(z.maxLength(4096)) })),
+  button: z.optional(z.looseObject({ text: z.string().check(z.maxLength(1024)), payload: z.optional(z.string().check(z.maxLength(1024))) })),
+  interactive: z.optional(
+    z.looseObject({
       type: z.string(),
-      button_reply: z.looseObject({ id: z.string().max(256), title: z.string().max(1024) }).optional(),
-      list_reply: z.looseObject({ id: z.string().max(256), title: z.string().max(1024) }).optional(),
-    })
-    .optional(),
+      button_reply: z.optional(z.looseObject({ id: z.string().check(z.maxLength(256)), title: z.string().check(z.maxLength(1024)) })),
+      list_reply: z.optional(z.looseObject({ id: z.string().check(z.maxLength(256)), title: z.string().check(z.maxLength(1024)) })),
+    }),
+  ),
 });
 
 const statusSchema = z.looseObject({
-  id: nonEmpty.max(256),
+  id: nonEmpty.check(z.maxLength(256)),
   status: z.string(),
   timestamp: epochSeconds,
-  recipient_id: nonEmpty.max(64),
-  recipient_type: z.string().optional(),
-  errors: z.array(z.looseObject({ code: z.number(), title: z.string().optional() })).optional(),
+  recipient_id: nonEmpty.check(z.maxLength(64)),
+  recipient_type: z.optional(z.string()),
+  errors: z.optional(z.array(z.looseObject({ code: z.number(), title: z.optional(z.string()) }))),
 });
 
 const preferenceSchema = z.looseObject({
-  wa_id: nonEmpty.max(64).optional(),
+  wa_id: z.optional(nonEmpty.check(z.maxLength(64))),
   category: z.string(),
   value: z.string(),
   timestamp: epochSeconds,
-  detail: z.string().max(1024).optional(),
+  detail: z.optional(z.string().check(z.maxLength(1024))),
 });
 
-const contactsSchema = z.array(z.looseObject({ wa_id: z.string().optional() })).optional();
+const contactsSchema = z.optional(z.array(z.looseObject({ wa_id: z.optional(z.string()) })));
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 

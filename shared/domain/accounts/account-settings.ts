@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../validation/zod.ts';
 import { CHANNELS, CONSENT_STATUSES, type Channel, type ConsentStatus } from '../channels.ts';
 
 /**
@@ -10,7 +10,7 @@ export const OPT_OUT_BLOCKS = ['all', 'marketing'] as const;
 export type OptOutBlocks = (typeof OPT_OUT_BLOCKS)[number];
 
 /** `HH:MM`, 24-hour clock. */
-const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour clock)');
+const timeOfDay = z.string().check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour clock)'));
 
 /**
  * When marketing may reach a person, in the recipient's local time (e.g. 08:00–21:00, the TCPA
@@ -19,7 +19,7 @@ const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (
  */
 export const quietHoursSchema = z
   .strictObject({ allowedFrom: timeOfDay, allowedUntil: timeOfDay })
-  .refine((window) => window.allowedFrom !== window.allowedUntil, 'allowedFrom and allowedUntil must differ');
+  .check(z.refine((window) => window.allowedFrom !== window.allowedUntil, 'allowedFrom and allowedUntil must differ'));
 export type QuietHours = z.infer<typeof quietHoursSchema>;
 
 /**
@@ -34,7 +34,9 @@ export function parseQuietHoursWindow(text: string): { window: QuietHours | unde
 }
 
 /** An IANA time zone name the runtime knows (Intl), e.g. America/New_York. */
-export const timeZoneSchema = z.string().min(1).max(64).refine(isKnownTimeZone, 'must be an IANA time zone, e.g. America/New_York');
+export const timeZoneSchema = z
+  .string()
+  .check(z.minLength(1), z.maxLength(64), z.refine(isKnownTimeZone, 'must be an IANA time zone, e.g. America/New_York'));
 
 export function isKnownTimeZone(zone: string): boolean {
   try {
@@ -50,21 +52,19 @@ const channelPolicySchema = z.strictObject({
   defaultStatus: z.enum(CONSENT_STATUSES),
   optOutBlocks: z.enum(OPT_OUT_BLOCKS),
   /** Optional send window for marketing on this channel; absent = any time. */
-  quietHours: quietHoursSchema.optional(),
+  quietHours: z.optional(quietHoursSchema),
 });
 export type ChannelPolicy = z.infer<typeof channelPolicySchema>;
 
 const retentionSchema = z.strictObject({
-  dataMonths: z.number().int().min(1).max(120),
-  messageHistoryMonths: z.number().int().min(1).max(120),
+  dataMonths: z.number().check(z.int(), z.gte(1), z.lte(120)),
+  messageHistoryMonths: z.number().check(z.int(), z.gte(1), z.lte(120)),
 });
 
 /** A web origin (scheme, host, optional port; no path) allowed to embed the account's forms. */
-export const webOriginSchema = z
-  .string()
-  .trim()
-  .max(200)
-  .transform((value, ctx) => {
+export const webOriginSchema = z.pipe(
+  z.string().check(z.trim(), z.maxLength(200)),
+  z.transform((value, ctx) => {
     let url: URL | undefined;
     try {
       url = new URL(value);
@@ -78,13 +78,14 @@ export const webOriginSchema = z
       return z.NEVER;
     }
     return url.origin;
-  });
+  }),
+);
 
 /** Opt-outs are attributed to the last marketing message sent to the contact on the line within this window. */
 export const DEFAULT_ATTRIBUTION_WINDOW_HOURS = 72;
 export const MAX_ATTRIBUTION_WINDOW_HOURS = 168;
-const attributionWindowSchema = z.number().int().min(1).max(MAX_ATTRIBUTION_WINDOW_HOURS);
-const allowedOriginsSchema = z.array(webOriginSchema).max(20);
+const attributionWindowSchema = z.number().check(z.int(), z.gte(1), z.lte(MAX_ATTRIBUTION_WINDOW_HOURS));
+const allowedOriginsSchema = z.array(webOriginSchema).check(z.maxLength(20));
 
 export const accountSettingsSchema = z.strictObject({
   channels: z.strictObject({
@@ -94,39 +95,39 @@ export const accountSettingsSchema = z.strictObject({
   }),
   retention: retentionSchema,
   /** Shown in keyword replies ("{brand}: You are unsubscribed…"); lines may override it. */
-  brandName: z.string().trim().min(1).max(40).optional(),
+  brandName: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(40))),
   /** Origins whose pages may embed the account's web forms (CSP frame-ancestors); none: not embeddable. */
-  allowedOrigins: allowedOriginsSchema.optional(),
+  allowedOrigins: z.optional(allowedOriginsSchema),
   /** Opt-out attribution window for campaign opt-out rates (default 72 h). */
-  attributionWindowHours: attributionWindowSchema.optional(),
+  attributionWindowHours: z.optional(attributionWindowSchema),
   /**
    * Quiet hours use this zone where the recipient's cannot be derived from the address (email,
    * non-geographic numbers). Default UTC.
    */
-  defaultTimeZone: timeZoneSchema.optional(),
+  defaultTimeZone: z.optional(timeZoneSchema),
 });
 export type AccountSettings = z.infer<typeof accountSettingsSchema>;
 
 /** A PUT may change any part; omitted parts keep their value; `quietHours: null` removes the window. */
 const channelPolicyPatchSchema = z.strictObject({
-  defaultStatus: z.enum(CONSENT_STATUSES).optional(),
-  optOutBlocks: z.enum(OPT_OUT_BLOCKS).optional(),
-  quietHours: quietHoursSchema.nullable().optional(),
+  defaultStatus: z.optional(z.enum(CONSENT_STATUSES)),
+  optOutBlocks: z.optional(z.enum(OPT_OUT_BLOCKS)),
+  quietHours: z.optional(z.nullable(quietHoursSchema)),
 });
 
 export const accountSettingsPatchSchema = z.strictObject({
-  channels: z
-    .strictObject({
-      sms: channelPolicyPatchSchema.optional(),
-      whatsapp: channelPolicyPatchSchema.optional(),
-      email: channelPolicyPatchSchema.optional(),
-    })
-    .optional(),
-  retention: retentionSchema.partial().optional(),
-  brandName: z.string().trim().min(1).max(40).optional(),
-  allowedOrigins: allowedOriginsSchema.optional(),
-  attributionWindowHours: attributionWindowSchema.optional(),
-  defaultTimeZone: timeZoneSchema.optional(),
+  channels: z.optional(
+    z.strictObject({
+      sms: z.optional(channelPolicyPatchSchema),
+      whatsapp: z.optional(channelPolicyPatchSchema),
+      email: z.optional(channelPolicyPatchSchema),
+    }),
+  ),
+  retention: z.optional(z.partial(retentionSchema)),
+  brandName: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(40))),
+  allowedOrigins: z.optional(allowedOriginsSchema),
+  attributionWindowHours: z.optional(attributionWindowSchema),
+  defaultTimeZone: z.optional(timeZoneSchema),
 });
 export type AccountSettingsPatch = z.infer<typeof accountSettingsPatchSchema>;
 

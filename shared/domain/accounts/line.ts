@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../validation/zod.ts';
 import { CHANNELS, type Channel } from '../channels.ts';
 import { normalizeEmail, normalizePhone } from '../contact-address.ts';
 import { ValidationError } from '../errors.ts';
@@ -21,14 +21,14 @@ const REQUIRED_CREDENTIALS: Record<Provider, readonly string[]> = {
 
 export const lineInputSchema = z.strictObject({
   channel: z.enum(CHANNELS),
-  address: z.string().trim().min(3).max(254),
-  provider: z.string().min(1),
-  name: z.string().trim().min(1).max(80).optional(),
+  address: z.string().check(z.trim(), z.minLength(3), z.maxLength(254)),
+  provider: z.string().check(z.minLength(1)),
+  name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(80))),
   /** Overrides the account's brand name in keyword replies sent from this line. */
-  brandName: z.string().trim().min(1).max(40).optional(),
+  brandName: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(40))),
   /** The provider's own id for the line when it differs from the address (WhatsApp phone_number_id). */
-  providerId: z.string().trim().min(1).max(64).optional(),
-  credentials: z.record(z.string().min(1).max(64), z.string().min(1).max(4096)).optional(),
+  providerId: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(64))),
+  credentials: z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(64)), z.string().check(z.minLength(1), z.maxLength(4096)))),
 });
 export type LineInput = z.infer<typeof lineInputSchema>;
 

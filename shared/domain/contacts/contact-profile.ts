@@ -1,18 +1,17 @@
-import * as z from 'zod';
+import * as z from '../../validation/zod.ts';
 import type { RetentionOverride } from '../retention/retention-policy.ts';
 import { storableNumber } from '../storable-number.ts';
 
-const attributeName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'attribute names are 1-64 letters, digits, _ . -');
-const attributeValue = z.union([z.string().max(1000), storableNumber, z.boolean()]);
+const attributeName = z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'attribute names are 1-64 letters, digits, _ . -'));
+const attributeValue = z.union([z.string().check(z.maxLength(1000)), storableNumber, z.boolean()]);
 
 /** PUT /v1/contacts/{contact}: the editable part of a profile, replaced as a whole (null or absent clears a field). */
 export const profileInputSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200).nullable().optional(),
-  externalId: z.string().trim().min(1).max(200).nullable().optional(),
-  attributes: z
-    .record(attributeName, attributeValue)
-    .refine((value) => Object.keys(value).length <= 50, 'at most 50 custom attributes')
-    .optional(),
+  name: z.optional(z.nullable(z.string().check(z.trim(), z.minLength(1), z.maxLength(200)))),
+  externalId: z.optional(z.nullable(z.string().check(z.trim(), z.minLength(1), z.maxLength(200)))),
+  attributes: z.optional(
+    z.record(attributeName, attributeValue).check(z.refine((value) => Object.keys(value).length <= 50, 'at most 50 custom attributes')),
+  ),
 });
 export type ProfileInput = z.infer<typeof profileInputSchema>;
 

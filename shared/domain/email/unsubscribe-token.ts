@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../../validation/zod.ts';
 
 /**
  * Opaque one-click unsubscribe tokens (RFC 8058 links). The token names the account and the key id
@@ -33,7 +33,12 @@ const ID = /^[a-z0-9_]{1,64}$/;
 export const MAX_TOKEN_CHARS = 1500;
 export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{40,1500}$/;
 
-const claimsSchema = z.tuple([z.string().min(1).max(64), z.string().min(3).max(320), z.string().max(64).nullable(), z.number().int().nonnegative()]);
+const claimsSchema = z.tuple([
+  z.string().check(z.minLength(1), z.maxLength(64)),
+  z.string().check(z.minLength(3), z.maxLength(320)),
+  z.nullable(z.string().check(z.maxLength(64))),
+  z.number().check(z.int(), z.nonnegative()),
+]);
 
 function subkeys(secret: Buffer): { encryption: Buffer; mac: Buffer } {
   const derive = (purpose: string) => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `optgate/unsubscribe/${purpose}`, 32));

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../validation/zod.ts';
 import { CHANNELS, type Channel } from '../channels.ts';
 
 /**
@@ -8,18 +8,18 @@ import { CHANNELS, type Channel } from '../channels.ts';
 export const webFormInputSchema = z.strictObject({
   channel: z.enum(CHANNELS),
   /** A line of the same channel; omitted: the opt-in covers every line of the channel. */
-  line: z.string().min(1).max(64).optional(),
+  line: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   /** What the person signs up for, shown above the field. */
-  description: z.string().trim().min(1).max(1000),
+  description: z.string().check(z.trim(), z.minLength(1), z.maxLength(1000)),
   /** The consent statement next to the (unticked) checkbox; recorded word for word as evidence. */
-  confirmationMessage: z.string().trim().min(1).max(1000),
-  buttonText: z.string().trim().min(1).max(40),
+  confirmationMessage: z.string().check(z.trim(), z.minLength(1), z.maxLength(1000)),
+  buttonText: z.string().check(z.trim(), z.minLength(1), z.maxLength(40)),
   /** Email only: consent starts when the person follows the link sent to the address. */
-  doubleOptIn: z.boolean().default(false),
+  doubleOptIn: z._default(z.boolean(), false),
   /** Shown after a successful submission. */
-  successMessage: z.string().trim().min(1).max(500).optional(),
+  successMessage: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(500))),
   /** ISO 3166 country for phone numbers typed without +country code, e.g. "US". */
-  defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US').optional(),
+  defaultCountry: z.optional(z.string().check(z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US'))),
 });
 export type WebFormInput = z.infer<typeof webFormInputSchema>;
 

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import * as z from 'zod';
+import * as z from '../../validation/zod.ts';
 import { CHANNEL_SCOPE, CHANNELS, CONSENT_SOURCES, CONSENT_STATUSES, type Channel, type ConsentSource, type ConsentStatus } from '../channels.ts';
 import type { ConsentEvidence, JsonValue } from '../consent/consent-record.ts';
 import type { LineDirectory } from '../accounts/line-directory.ts';
@@ -142,7 +142,7 @@ export function parseImportHeader(names: string[]): ImportHeader {
 }
 
 const occurredAtSchema = z.iso.datetime({ offset: true });
-const evidenceJsonSchema: z.ZodType<ConsentEvidence> = z.record(z.string().min(1).max(100), z.json()) as z.ZodType<ConsentEvidence>;
+const evidenceJsonSchema: z.ZodMiniType<ConsentEvidence> = z.record(z.string().check(z.minLength(1), z.maxLength(100)), z.json()) as z.ZodMiniType<ConsentEvidence>;
 
 export interface RowContext {
   /** The account's lines, by id or address. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../validation/zod.ts';
 import { CHANNELS, type Channel } from '../channels.ts';
 import { normalizeMessage } from './normalize-message.ts';
 
@@ -54,38 +54,38 @@ export const keywordRuleInputSchema = z
   .strictObject({
     keyword: z
       .string()
-      .trim()
-      .min(1)
-      .max(KEYWORD_MAX_CHARS)
-      // Checked on the normalised form because that is what gets matched: "?!" or "🙏" would
-      // normalise to nothing, and a rule that can never match is a mistake worth reporting.
-      .refine((keyword) => normalizeMessage(keyword) !== '', {
-        message: 'keyword must contain at least one letter or digit',
-      })
-      .refine((keyword) => normalizeMessage(keyword).split(' ').length <= KEYWORD_MAX_WORDS, {
-        message: `keyword must have at most ${KEYWORD_MAX_WORDS} words`,
-      }),
-    matchMode: z.enum(MATCH_MODES).default('exact'),
+      .check(
+        z.trim(),
+        z.minLength(1),
+        z.maxLength(KEYWORD_MAX_CHARS),
+        z.refine((keyword) => normalizeMessage(keyword) !== '', { message: 'keyword must contain at least one letter or digit' }),
+        z.refine((keyword) => normalizeMessage(keyword).split(' ').length <= KEYWORD_MAX_WORDS, {
+          message: `keyword must have at most ${KEYWORD_MAX_WORDS} words`,
+        }),
+      ),
+    matchMode: z._default(z.enum(MATCH_MODES), 'exact'),
     action: z.enum(KEYWORD_ACTIONS),
-    scope: z.enum(ACTION_SCOPES).default('line'),
-    replyText: z.string().trim().min(1).max(CUSTOM_REPLY_MAX_CHARS).optional(),
-    channel: z.enum(CHANNELS).optional(),
-    lineId: z.string().trim().min(1).max(64).optional(),
-    language: z.enum(KEYWORD_LANGUAGES).optional(),
+    scope: z._default(z.enum(ACTION_SCOPES), 'line'),
+    replyText: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(CUSTOM_REPLY_MAX_CHARS))),
+    channel: z.optional(z.enum(CHANNELS)),
+    lineId: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(64))),
+    language: z.optional(z.enum(KEYWORD_LANGUAGES)),
   })
-  .superRefine((input, ctx) => {
-    if (input.action === 'reply' && input.replyText === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['replyText'], message: "replyText is required when action is 'reply'" });
-    }
-    // Only a consent change can apply to every line of a channel; HELP or a reply has no scope.
-    if (input.scope === 'channel' && (input.action === 'help' || input.action === 'reply')) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['scope'],
-        message: "scope 'channel' is only meaningful for opt_out and opt_in",
-      });
-    }
-  });
+  .check(
+    z.superRefine((input, ctx) => {
+      if (input.action === 'reply' && input.replyText === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['replyText'], message: "replyText is required when action is 'reply'" });
+      }
+      // Only a consent change can apply to every line of a channel; HELP or a reply has no scope.
+      if (input.scope === 'channel' && (input.action === 'help' || input.action === 'reply')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['scope'],
+          message: "scope 'channel' is only meaningful for opt_out and opt_in",
+        });
+      }
+    }),
+  );
 export type KeywordRuleInput = z.infer<typeof keywordRuleInputSchema>;
 
 /** A custom rule from its API input: a line rule when it names a line, else an account rule. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../validation/zod.ts';
 import { timeZoneSchema } from '../accounts/account-settings.ts';
 import { CHANNELS, MESSAGE_CATEGORIES } from '../channels.ts';
 
@@ -12,26 +12,22 @@ export const MAX_ENVELOPE_BYTES = 200 * 1024;
  */
 export const outboundEnvelopeSchema = z.strictObject({
   /** The sender's id for this message, unique per recipient; the gate is idempotent on it. */
-  messageId: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+  messageId: z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')),
   channel: z.enum(CHANNELS),
   /** The sending line's address: E.164 or short code (SMS), E.164 (WhatsApp), address or domain (email). */
-  from: z.string().trim().min(3).max(254),
+  from: z.string().check(z.trim(), z.minLength(3), z.maxLength(254)),
   /** The recipient: E.164 (or `whatsapp:+…`, a wa_id) for SMS/WhatsApp, an address for email. */
-  to: z.string().trim().min(3).max(320),
+  to: z.string().check(z.trim(), z.minLength(3), z.maxLength(320)),
   category: z.enum(MESSAGE_CATEGORIES),
   /** Only an explicit `opted_in` record allows the message: the account default does not count. */
-  requireOptIn: z.boolean().optional(),
+  requireOptIn: z.optional(z.boolean()),
   /** Kept in the message history with the decision. */
-  campaignId: z.string().trim().min(1).max(128).optional(),
+  campaignId: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(128))),
   /** Not before this instant (ISO 8601 with offset): the message waits on the queue until then. */
-  sendAfter: z.iso.datetime({ offset: true }).optional(),
+  sendAfter: z.optional(z.iso.datetime({ offset: true })),
   /** The recipient's IANA zone when the sender knows it better than the number's country does. */
-  recipientTimeZone: timeZoneSchema.optional(),
+  recipientTimeZone: z.optional(timeZoneSchema),
   /** Opaque: whatever the delivery worker needs (text, template, headers…). */
-  payload: z.unknown().optional(),
+  payload: z.optional(z.unknown()),
 });
 export type OutboundEnvelope = z.infer<typeof outboundEnvelopeSchema>;

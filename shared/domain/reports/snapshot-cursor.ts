@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from '../../validation/zod.ts';
 import { ValidationError } from '../errors.ts';
 import type { ShardState } from './merge-sorted-shards.ts';
 
@@ -12,11 +12,11 @@ export interface SnapshotCursor {
 const cursorSchema = z.strictObject({
   v: z.literal(1),
   /** Fingerprint of the query the cursor belongs to. */
-  q: z.string().length(16),
-  l: z.number().int().min(0).max(100),
-  p: z.array(z.union([z.string().regex(/^opted_(in|out)#[^#\s]{1,320}$/), z.null()])).min(1).max(64),
+  q: z.string().check(z.length(16)),
+  l: z.number().check(z.int(), z.gte(0), z.lte(100)),
+  p: z.array(z.union([z.string().check(z.regex(/^opted_(in|out)#[^#\s]{1,320}$/)), z.null()])).check(z.minLength(1), z.maxLength(64)),
   /** Bit i set: shard i is exhausted. */
-  x: z.number().int().min(0),
+  x: z.number().check(z.int(), z.gte(0)),
 });
 
 export function queryFingerprint(parts: readonly string[]): string {

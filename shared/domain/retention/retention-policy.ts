@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../validation/zod.ts';
 import { expiresAtFor } from './expires-at.ts';
 
 /**
@@ -6,15 +6,15 @@ import { expiresAtFor } from './expires-at.ts';
  * may also be given in days (a person who asks to be kept for one day only, a test contact).
  */
 export const retentionPeriodSchema = z.union([
-  z.strictObject({ months: z.number().int().min(1).max(120) }),
-  z.strictObject({ days: z.number().int().min(1).max(3660) }),
+  z.strictObject({ months: z.number().check(z.int(), z.gte(1), z.lte(120)) }),
+  z.strictObject({ days: z.number().check(z.int(), z.gte(1), z.lte(3660)) }),
 ]);
 export type RetentionPeriod = z.infer<typeof retentionPeriodSchema>;
 
 /** Per-contact override, stored on the contact's profile; an absent part falls back to the account's setting. */
 export const retentionOverrideSchema = z.strictObject({
-  data: retentionPeriodSchema.nullable().optional(),
-  messageHistory: retentionPeriodSchema.nullable().optional(),
+  data: z.optional(z.nullable(retentionPeriodSchema)),
+  messageHistory: z.optional(z.nullable(retentionPeriodSchema)),
 });
 export type RetentionOverrideInput = z.infer<typeof retentionOverrideSchema>;
 

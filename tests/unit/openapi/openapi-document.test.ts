@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import * as z from '../../../shared/validation/zod.ts';
 import { webFormInputSchema } from '../../../shared/domain/forms/web-form.ts';
 import { routeTable } from '../../../shared/manifest.ts';
 import { buildOpenApiDocument } from '../../../shared/openapi/build-openapi-document.ts';
@@ -11,7 +11,7 @@ import { openApi31Problems } from '../../support/openapi-31-rules.ts';
 const document = buildOpenApiDocument({ serverUrl: 'https://consent.example.com' });
 type Operation = { requestBody?: { content: Record<string, { schema: unknown }> }; parameters?: { name: string; in: string; required: boolean; schema: unknown }[]; security: unknown[] };
 const operationOf = (method: string, path: string) => document.paths[path]?.[method] as Operation | undefined;
-const inputSchema = (schema: z.ZodType) => {
+const inputSchema = (schema: z.ZodMiniType) => {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return rest;
 };

@@ -78,4 +78,38 @@ describe('the sweep at scale', () => {
     expect(sleeps).toEqual([500, 500, 500, 500, 500, 500, 500]);
     expect(clock - 1_000_000).toBe(3500);
   });
+
+  it('cut short by its deadline, saves the first bucket it did not finish; the next run resumes there and together they query every bucket', async () => {
+    dynamo.on(GetCommand).resolves({});
+    // Each query takes 1 ms of the (fake) clock; the deadline falls after about 100 of the 1,024 buckets.
+    dynamo.on(QueryCommand).callsFake(async () => {
+      clock += 1;
+      return { Items: [] };
+    });
+    const cut = await sweepExpiredItems(deps(), { now, deadlineMs: clock + 100 });
+    expect(cut.status).toBe('partial');
+    const firstRun = queriedBuckets();
+    const positions = dynamo.commandCalls(UpdateCommand).flatMap((call) => {
+      const value = call.args[0].input.ExpressionAttributeValues?.[':position'] as { day: string; shard: number } | undefined;
+      return value ? [value] : [];
+    });
+    const saved = positions.at(-1);
+    expect(saved).toBeDefined();
+    const resumeBucket = expiryBucket(saved?.day ?? '', saved?.shard ?? -1);
+    // Every bucket before the saved one was queried by the cut run.
+    const order = ['2026-06-07', '2026-06-08', '2026-06-09', '2026-06-10'].flatMap((day) => Array.from({ length: EXPIRY_INDEX_SHARDS }, (_, shard) => expiryBucket(day, shard)));
+    const resumeIndex = order.indexOf(resumeBucket);
+    expect(resumeIndex).toBeGreaterThan(0);
+    expect(order.slice(0, resumeIndex).every((bucket) => firstRun.includes(bucket))).toBe(true);
+
+    dynamo.reset();
+    dynamo.on(UpdateCommand).resolves({});
+    dynamo.on(PutCommand).resolves({});
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    dynamo.on(GetCommand).resolves({ Item: { position: saved } });
+    const resumed = await sweepExpiredItems(deps(), { now, deadlineMs: Number.POSITIVE_INFINITY });
+    expect(resumed.status).toBe('complete');
+    expect(queriedBuckets()[0]).toBe(resumeBucket);
+    expect(new Set([...firstRun, ...queriedBuckets()]).size).toBe(order.length);
+  });
 });
