@@ -5,6 +5,7 @@ import { createSecretBox } from '../../shared/adapters/secrets/service-key-sourc
 import { parseTwilioInbound } from '../../shared/adapters/twilio/twilio-inbound-message.ts';
 import { twimlResult } from '../../shared/adapters/twilio/twiml.ts';
 import { verifiedTwilioRequest } from '../../shared/adapters/twilio/verified-twilio-request.ts';
+import { currentTime } from '../../shared/clock/current-time.ts';
 import { loadServiceConfig } from '../../shared/config/service-config.ts';
 import { maskContact } from '../../shared/domain/contact-address.ts';
 import { AppError, ValidationError } from '../../shared/domain/errors.ts';
@@ -29,7 +30,7 @@ export const handler = httpHandler(async (event) => {
   if (!parsed.ok) throw new ValidationError(parsed.error);
   const message = parsed.value;
   const outcome = await handleInboundMessage(
-    { ...stores, consentEvents, now: () => new Date() },
+    { ...stores, consentEvents, now: currentTime },
     {
       provider: 'twilio',
       providerMessageId: message.messageSid,

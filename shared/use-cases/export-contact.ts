@@ -30,7 +30,7 @@ type ExportedItem = Record<string, unknown>;
 
 /** Lambda responses are capped at 6 MB; a page stops well before. */
 const MAX_PAGE_BYTES = 4 * 1024 * 1024;
-const INTERNAL_ATTRIBUTES = new Set(['pk', 'sk', 'type', 'accountId', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk', 'activityAt', 'consentKeys']);
+const INTERNAL_ATTRIBUTES = new Set(['pk', 'sk', 'type', 'accountId', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk', 'activityAt', 'consentKeys', 'writeToken']);
 
 export async function exportContact(
   deps: Pick<DataStores, 'accountStore' | 'profileStore' | 'db' | 'tableName'>,

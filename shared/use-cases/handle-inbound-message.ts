@@ -12,6 +12,7 @@ import { attributionWindowHoursOf } from '../domain/accounts/account-settings.ts
 import { normalizeContact } from '../domain/contact-address.ts';
 import { evaluateKeywords, type KeywordMatch } from '../domain/keywords/evaluate-keywords.ts';
 import { effectiveRetention, expiresAtAfter } from '../domain/retention/retention-policy.ts';
+import { profileExpiresAt, profileTouchDue } from '../domain/retention/profile-touch.ts';
 import { recordConsentChange, type RecordConsentChangeDeps } from './record-consent-change.ts';
 
 export interface InboundMessage {
@@ -171,15 +172,13 @@ export async function handleInboundMessage(deps: InboundDeps, message: InboundMe
     ...(flagged ? { eventId: flagged.eventId } : {}),
   };
   const retention = effectiveRetention(settings.retention, contactRetention.override);
+  const receivedAt = now.toISOString();
+  // The profile is renewed only when this message is not already covered by it (about once a day).
+  const touch = profileTouchDue(contactRetention, receivedAt, retention.data)
+    ? { live: contactRetention.live, expiresAt: profileExpiresAt(receivedAt, retention.data), nowSeconds: Math.floor(now.getTime() / 1000) }
+    : undefined;
   const result = await releasingReplyOnFailure(deps, message, held, () =>
-    deps.consentStore.putInboundMarker(
-      route.accountId,
-      contact,
-      marker,
-      expiresAtAfter(now.toISOString(), retention.data),
-      flagged,
-      { profileLive: contactRetention.live, nowSeconds: Math.floor(now.getTime() / 1000) },
-    ),
+    deps.consentStore.putInboundMarker(route.accountId, contact, marker, expiresAtAfter(receivedAt, retention.data), flagged, touch),
   );
   if (result === 'duplicate') {
     const existing = await deps.consentStore.getInboundMarker(route.accountId, contact, message.provider, message.providerMessageId);

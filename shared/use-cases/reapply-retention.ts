@@ -9,6 +9,7 @@ import type { ProfileStore } from '../adapters/dynamodb/profile-store.ts';
 import { CONTACT_INDEX_SHARDS, expiryAttributes } from '../adapters/dynamodb/table-keys.ts';
 import { CHANNELS, type Channel } from '../domain/channels.ts';
 import { isExpired } from '../domain/retention/expires-at.ts';
+import { profileRetentionBase } from '../domain/retention/profile-touch.ts';
 import { itemKindOf, retentionClassOf } from '../domain/retention/item-kind.ts';
 import { effectiveRetention, reappliedExpiresAt, type EffectiveRetention, type RetentionOverride } from '../domain/retention/retention-policy.ts';
 import { mapConcurrent } from '../concurrency/map-concurrent.ts';
@@ -68,8 +69,11 @@ export async function reapplyContactItems(
       const activityAt = activityAtOf(item);
       // Items without an expiry are not retention-managed (none are expected in a contact partition).
       if (currentExpiresAt === undefined || activityAt === undefined) return [];
-      const period = input.retention[retentionClassOf(itemKindOf(String(item.sk)))];
-      const next = reappliedExpiresAt({ activityAt, currentExpiresAt, period, nowSeconds: input.nowSeconds });
+      const kind = itemKindOf(String(item.sk));
+      const period = input.retention[retentionClassOf(kind)];
+      // A profile's expiry runs from a day past its last touch (profileRetentionBase): it covers the items of that day.
+      const base = kind === 'profile' ? profileRetentionBase(activityAt, period) : activityAt;
+      const next = reappliedExpiresAt({ activityAt: base, currentExpiresAt, period, nowSeconds: input.nowSeconds });
       return next === undefined ? [] : [{ key: { pk: String(item.pk), sk: String(item.sk) }, currentExpiresAt, next, activityAt }];
     });
     const results = await mapConcurrent(changes, UPDATE_CONCURRENCY, async (change) => {

@@ -15,6 +15,7 @@ import { expiresAtFor } from '../domain/retention/expires-at.ts';
 import { maskContact } from '../domain/contact-address.ts';
 import { logger } from '../observability/logger.ts';
 import { effectiveDataRetention, expiresAtAfter } from '../domain/retention/retention-policy.ts';
+import { profileExpiresAt, profileTouchDue } from '../domain/retention/profile-touch.ts';
 import { METRIC_NAMES, metrics } from '../observability/metrics.ts';
 
 export interface RecordConsentChangeInput {
@@ -121,6 +122,13 @@ export async function recordConsentChange(deps: RecordConsentChangeDeps, input: 
       ...(attribution && change.status === 'opted_out' ? { attribution } : {}),
     };
     const record: ConsentRecord | undefined = decision.next ? { ...decision.next, eventId, updatedAt: recordedAt } : undefined;
+    const consentKey = record ? `${record.channel}#${record.scope}` : undefined;
+    // The profile first, on its own, when it does not yet cover this change (its expiry, its consent keys):
+    // it then exists and lists the record whenever the record exists, without a transactional write.
+    if (profileTouchDue(contact, recordedAt, dataRetention, consentKey)) {
+      const touch = { live: contact.live, expiresAt: profileExpiresAt(recordedAt, dataRetention), nowSeconds: Math.floor(now.getTime() / 1000) };
+      await deps.consentStore.touchProfile(accountId, change.contact, touch, recordedAt, consentKey ? [consentKey] : undefined);
+    }
     const marker: InboundMarker | undefined = input.idempotency
       ? {
           provider: input.idempotency.provider,
@@ -146,7 +154,6 @@ export async function recordConsentChange(deps: RecordConsentChangeDeps, input: 
       expiresAt: expiresAtAfter(recordedAt, dataRetention),
       nowSeconds: Math.floor(now.getTime() / 1000),
       activityAt: recordedAt,
-      profile: { live: contact.live },
       counters: {
         increments: consentStatIncrements(event, attribution),
         expiresAt: expiresAtFor(`${dayOf(change.occurredAt)}T00:00:00.000Z`, input.retentionMonths),

@@ -18,3 +18,11 @@ export function loadResult<T>(name: string): (T & { measuredAt: string }) | unde
 export function billedWriteUnits(measured: { writeUnits: number; transactWriteUnits: number }): number {
   return measured.writeUnits + measured.transactWriteUnits;
 }
+
+/** The webhook kinds bench:webhooks counts one at a time (bench:cost's mix names them). */
+export const WEBHOOK_KINDS = {
+  stop: 'STOP (consent change)',
+  chatterFirst: "chatter, the contact's first message of the day",
+  chatterLater: 'chatter, later the same day',
+  redelivery: 'redelivery (duplicate)',
+} as const;

@@ -38,6 +38,7 @@ import { parseEnvelope } from '../../shared/use-cases/gate-outbound-batch.ts';
 import { freePort } from '../support/free-port.ts';
 import { startAwsProxy } from '../support/aws-proxy.ts';
 import { saveResult } from './bench-results.ts';
+import { itemKindOf, writeBreakdown, writeBreakdownTable, type WriteBreakdownRow } from './write-breakdown.ts';
 import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 import { SEALING_CONTEXT } from '../../shared/security/secret-box.ts';
 
@@ -112,7 +113,7 @@ async function main() {
     log(`bench:gate — ${N} messages (naive ${NAIVE_N}) to ${M} contacts, event-source concurrency ${CONCURRENCY}`);
     const world = await seed_(stack, db);
     // Capacity units as DynamoDB reports them, for the cost model (bench:cost).
-    const dynamoProxy = await startAwsProxy(stack.dynamoDbEndpoint, 'dynamodb', { measureCapacity: { keys: [TABLE.partitionKey, TABLE.sortKey], indexes: TABLE.indexes } });
+    const dynamoProxy = await startAwsProxy(stack.dynamoDbEndpoint, 'dynamodb', { measureCapacity: { keys: [TABLE.partitionKey, TABLE.sortKey], indexes: TABLE.indexes, classify: itemKindOf } });
     const sqsProxy = await startAwsProxy(stack.sqsEndpoint, 'sqs');
     // Handler modules load at their first invoke, after this: their SDK clients go through the proxies.
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoProxy.endpoint;
@@ -185,12 +186,14 @@ async function main() {
         transactWriteUnits: dynamoProxy.capacity.transactWriteUnits,
         invocationSeconds: invocationMs.reduce((sum, ms) => sum + ms, 0) / 1000,
         enqueueRequests: Math.ceil(count / 10),
+        writes: writeBreakdown(dynamoProxy.writesByItem, count),
       };
       log(
         `${mode.padEnd(8)}${modelled ? ' (modelled AWS latency)' : ''} ${count} msgs in ${seconds.toFixed(1)} s = ${result.perSecond.toFixed(0)} msg/s; ` +
           `DynamoDB ${per1000(result.dynamoRequests, count)}/1000 ${JSON.stringify(dynamo)}; SQS ${per1000(result.sqsRequests, count)}/1000 ${JSON.stringify(sqsCounts)}; ` +
           `outputs ${JSON.stringify(outputs)} in ${source.stats.batches} batches`,
       );
+      if (result.writes.length > 0) log(`  write units per message, by item:\n${writeBreakdownTable(result.writes)}`);
       return result;
     };
 
@@ -394,6 +397,8 @@ interface RunResult {
   sqs: Record<string, number>;
   outputs: Record<string, number>;
   batches: number;
+  /** Where the write units went, per message, by item kind. */
+  writes: WriteBreakdownRow[];
 }
 
 function writeBenchmarks(results: { batched: RunResult; naive: RunResult; cpu: { decideUs: number; pipelineUs: number }; modelled?: { batched: RunResult; naive: RunResult } }) {
@@ -459,6 +464,10 @@ opt-out, 30 % no record; 2 % of email addresses suppressed, 1 % of contacts eras
   *naive* (\`tests/bench/naive-gate-handler.ts\`) makes the same decisions one message at a time from the records: a GetItem per thing it
   needs (route, history, settings, erasure key, line and channel record, suppression, tombstone), a PutItem and a SendMessage per
   message, batch size 10; it keeps no campaign counters.
+- Where the batched mode's write units go, per message (item writes, their size, the units billed to the table and to each index):
+
+${writeBreakdownTable(batched.writes)}
+
 - Load average when the run ended: ${safe('cat /proc/loadavg').trim()} (other work on the machine slows the emulators; throughput varies with it).
 - Machine: ${cpus().length} CPUs (\`nproc\` ${safe('nproc').trim()}), ${(cpus()[0]?.model ?? '').trim()}; Node ${process.version}.
 ${modelledSection}

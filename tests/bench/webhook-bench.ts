@@ -17,7 +17,7 @@ import { computeWhatsAppSignature } from '../../shared/adapters/whatsapp/whatsap
 import { startAwsProxy, type AwsProxy } from '../support/aws-proxy.ts';
 import { freePort } from '../support/free-port.ts';
 import { machineLine, writeSection } from './benchmarks-file.ts';
-import { billedWriteUnits, saveResult } from './bench-results.ts';
+import { billedWriteUnits, saveResult, WEBHOOK_KINDS as KINDS } from './bench-results.ts';
 import { itemKindOf, writeBreakdown, writeBreakdownTable, type WriteBreakdownRow } from './write-breakdown.ts';
 
 const { values: args } = parseArgs({
@@ -63,6 +63,8 @@ async function main() {
     sqsPort: await freePort(),
     adminApiKey: `bench-operator-${randomBytes(8).toString('hex')}`,
     eventSources: false,
+    // The counted pass sends a contact's earlier messages "yesterday" (x-optgate-now).
+    allowClockOverride: true,
     log: () => undefined,
     serviceEndpoints: async (emulators) => {
       dynamoProxy = await startAwsProxy(emulators.dynamoDb, 'dynamodb', { measureCapacity: { keys: [TABLE.partitionKey, TABLE.sortKey], indexes: TABLE.indexes, classify: itemKindOf } });
@@ -84,11 +86,15 @@ async function main() {
 
     // A realistic inbound mix: keywords that change consent, and plain replies to a campaign.
     const texts = ['STOP', 'START', 'STOP', 'START', 'Thanks, see you on Friday'];
-    const twilioRequest = (body = pick(texts), messageSid = sid(), from = pick(contacts)) => {
+    const twilioRequest = (body = pick(texts), messageSid = sid(), from = pick(contacts), at?: Date) => {
       const params = { MessageSid: messageSid, AccountSid: `AC${'0'.repeat(32)}`, From: from, To: twilioLine.address, Body: body, NumMedia: '0' };
       return {
         body: new URLSearchParams(params).toString(),
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': computeTwilioSignature(TOKEN, twilioUrl, params) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': computeTwilioSignature(TOKEN, twilioUrl, params),
+          ...(at ? { 'x-optgate-now': at.toISOString() } : {}),
+        },
       };
     };
     const whatsAppRequest = (text = pick(texts)) => {
@@ -164,16 +170,26 @@ async function main() {
       return measured;
     };
     const fresh = Array.from({ length: COUNTED }, (_, index) => `+1720555${String(index).padStart(4, '0')}`);
-    const change = await counted('STOP (consent change)', (index) => twilioRequest('STOP', sid(), fresh[index]));
-    const chatter = await counted('chatter (no keyword)', () => twilioRequest('Thanks, see you on Friday'));
+    const change = await counted(KINDS.stop, (index) => twilioRequest('STOP', sid(), fresh[index]));
+    // Contacts known since yesterday (their profile does not cover today yet), not counted.
+    const known = Array.from({ length: COUNTED }, (_, index) => `+1720556${String(index).padStart(4, '0')}`);
+    const yesterday = new Date(Date.now() - 30 * 3600_000);
+    for (const contact of known) {
+      const response = await fetch(`${stack.baseUrl}/webhooks/twilio`, { method: 'POST', ...twilioRequest('Hello', sid(), contact, yesterday) });
+      if (!response.ok) throw new Error(`seeding known contacts: ${response.status}`);
+      await response.text();
+    }
+    const firstToday = await counted(KINDS.chatterFirst, (index) => twilioRequest('Thanks, see you on Friday', sid(), known[index]));
+    const laterToday = await counted(KINDS.chatterLater, (index) => twilioRequest('Great, thank you', sid(), known[index]));
     const firstSid = sid();
     const redelivered = twilioRequest('START', firstSid, fresh[0]);
     await fetch(`${stack.baseUrl}/webhooks/twilio`, { method: 'POST', ...redelivered }).then((response) => response.text());
-    const duplicate = await counted('redelivery (duplicate)', () => redelivered);
+    const duplicate = await counted(KINDS.redelivery, () => redelivered);
 
+    const kinds = [change, firstToday, laterToday, duplicate];
     if (!args['no-write'] && !countedOnly) {
-      saveResult('webhooks', { memoryMb: 512, kinds: [change, chatter, duplicate], rates: rows });
-      writeSection('bench:webhooks', section(rows, [change, chatter, duplicate]));
+      saveResult('webhooks', { memoryMb: 512, kinds, rates: rows });
+      writeSection('bench:webhooks', section(rows, kinds));
     }
   } finally {
     await stack.stop();
@@ -214,6 +230,15 @@ Per webhook, counted one kind at a time (${kinds[0]?.webhooks ?? 0} each, sequen
 | kind | read units | write units | DynamoDB requests | ConsentChanged events | mean ms |
 |---|---|---|---|---|---|
 ${perKind}
+
+- The kinds: a STOP from a contact seen for the first time (its profile is created); plain chatter from contacts whose last
+  message was yesterday (the profile is renewed: once a day at most), then a second message of theirs the same day (the profile
+  already covers it: only the idempotency marker is written); a provider's redelivery of a START already handled.
+
+Where the write units go, per webhook (item writes, in a transaction or not — a transactional write is billed twice —, mean size,
+units billed to the table and to each index):
+
+${kinds.filter((k) => k.writes.length > 0).map((k) => `*${k.kind}*\n\n${writeBreakdownTable(k.writes)}`).join('\n\n')}
 
 - The ceiling is DynamoDB Local on 2 shared cores (a consent change is one 100 %-transactional write of 5–8 items); on
   DynamoDB and Lambda each request runs in its own container and the table scales on demand. Providers wait 15 s (Twilio)

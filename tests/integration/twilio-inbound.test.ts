@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, createAccount, createLine, uniquePhone } from '../support/api-client.ts';
+import { keys } from '../../shared/adapters/dynamodb/table-keys.ts';
 import { postTwilio, TWILIO_AUTH_TOKEN, twilioParams } from '../support/twilio.ts';
+import { getItem, localTable, partitionItems } from '../support/table.ts';
 
 interface ConsentView {
   lines: { lineId: string; status: string; evidence?: Record<string, unknown>; effective: { status: string; explicit: boolean } }[];
@@ -13,10 +15,11 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
 describe('Twilio inbound SMS webhook', () => {
   let key: string;
+  let accountId: string;
   let line: { lineId: string; address: string };
 
   beforeAll(async () => {
-    ({ apiKey: key } = await createAccount('Twilio test'));
+    ({ apiKey: key, accountId } = await createAccount('Twilio test'));
     line = await createLine(key, { provider: 'twilio', credentials: { authToken: TWILIO_AUTH_TOKEN }, name: 'Main' });
     await api('PUT', '/v1/settings', { key, json: { brandName: 'Acme' } });
   });
@@ -61,6 +64,40 @@ describe('Twilio inbound SMS webhook', () => {
     expect(again.status).toBe(200);
     expect(again.text).toBe(EMPTY_TWIML);
     expect(await eventsOf(contact)).toHaveLength(1);
+  });
+
+  it('renews the contact profile once a day, not with every message, and keeps it outliving every item', async () => {
+    const db = localTable();
+    const contact = uniquePhone();
+    const profileOf = () => getItem(db, keys.profile(accountId, contact));
+    const start = Date.now();
+    const at = (ms: number) => ({ 'x-optgate-now': new Date(start + ms).toISOString() });
+    expect((await postTwilio(twilioParams({ from: contact, to: line.address, body: 'Hello there' }), { headers: at(0) })).status).toBe(200);
+    const first = await profileOf();
+    expect(first?.lastActivityAt).toBe(new Date(start).toISOString());
+
+    // Later the same day: chatter leaves the profile as it was.
+    expect((await postTwilio(twilioParams({ from: contact, to: line.address, body: 'See you then' }), { headers: at(3600_000) })).status).toBe(200);
+    expect(await profileOf()).toEqual(first);
+    expect((await postTwilio(twilioParams({ from: contact, to: line.address, body: 'STOP' }), { headers: at(7200_000) })).text).toContain('<Message>');
+    // The STOP's record was not listed yet: that write renewed the profile; the next message leaves it.
+    const afterStop = await profileOf();
+    expect(afterStop?.consentKeys).toEqual(new Set([`sms#${line.lineId}`]));
+    expect((await postTwilio(twilioParams({ from: contact, to: line.address, body: 'ok' }), { headers: at(10_800_000) })).status).toBe(200);
+    expect(await profileOf()).toEqual(afterStop);
+    for (const item of await partitionItems(db, accountId, contact)) {
+      expect(item.expiresAt as number, String(item.sk)).toBeLessThanOrEqual(afterStop?.expiresAt as number);
+    }
+
+    // A day and a minute after the last renewal (the STOP's), the next message renews it.
+    expect((await postTwilio(twilioParams({ from: contact, to: line.address, body: 'Thanks' }), { headers: at(93_660_000) })).status).toBe(200);
+    const renewed = await profileOf();
+    expect(renewed?.lastActivityAt).toBe(new Date(start + 93_660_000).toISOString());
+    expect(renewed?.expiresAt as number).toBeGreaterThan(afterStop?.expiresAt as number);
+    expect(renewed?.createdAt).toBe(first?.createdAt);
+    for (const item of await partitionItems(db, accountId, contact)) {
+      expect(item.expiresAt as number, String(item.sk)).toBeLessThanOrEqual(renewed?.expiresAt as number);
+    }
   });
 
   it('rejects a forged signature with 403 and stores nothing', async () => {

@@ -25,11 +25,11 @@ export function twilioParams(fields: { from: string; to: string; body: string; s
 }
 
 /** Posts a form exactly as Twilio does, signed over the public URL (PUBLIC_BASE_URL) and the params. */
-export async function postTwilio(params: Record<string, string>, options: { authToken?: string; signature?: string } = {}) {
+export async function postTwilio(params: Record<string, string>, options: { authToken?: string; signature?: string; headers?: Record<string, string> } = {}) {
   const url = `${inject('publicBaseUrl')}/webhooks/twilio`;
   const signature = options.signature ?? computeTwilioSignature(options.authToken ?? TWILIO_AUTH_TOKEN, url, params);
   return api('POST', '/webhooks/twilio', {
     body: new URLSearchParams(params).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+    headers: { ...options.headers, 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
   });
 }

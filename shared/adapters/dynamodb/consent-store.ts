@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import {
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -15,6 +17,7 @@ import { isExpired } from '../../domain/retention/expires-at.ts';
 import type { StatIncrement } from '../../domain/reports/consent-stats.ts';
 import { statCounterUpdate } from './stats-store.ts';
 import type { RetentionOverride } from '../../domain/retention/retention-policy.ts';
+import type { ProfileState } from '../../domain/retention/profile-touch.ts';
 import { batchGetAll } from './batch-get-items.ts';
 import { ConsentSummaryStore, type SummaryChange } from './consent-summary-store.ts';
 import type { SecretBox } from '../../security/secret-box.ts';
@@ -75,14 +78,25 @@ export interface ConsentWrite {
   activityAt?: string;
   /**
    * Touch the contact's profile in the same transaction (created when the contact first appears,
-   * renewed on every activity). `live`: a profile was read and has not expired.
+   * renewed when the activity is not yet covered: see profileTouchDue). `live`: a profile was read
+   * and has not expired. `expiresAt`: the profile's own expiry (profileExpiresAt); without it, the
+   * write's.
    */
-  profile?: { live: boolean; consentKeys?: string[] };
+  profile?: { live: boolean; consentKeys?: string[]; expiresAt?: number };
 }
 
-/** What a write needs to know about a contact before it writes: its retention override, and whether a profile exists. */
-export interface ContactRetentionState {
+/** A profile touch due with an activity (see profileTouchDue): whether the profile is live, and the expiry to give it. */
+export interface ProfileTouch {
   live: boolean;
+  expiresAt: number;
+  nowSeconds: number;
+}
+
+/**
+ * What a write needs to know about a contact before it writes: its retention override, whether a
+ * profile exists, and (to skip a touch it does not need) the profile's expiry and consent keys.
+ */
+export interface ContactRetentionState extends ProfileState {
   override?: RetentionOverride;
 }
 
@@ -218,7 +232,7 @@ export class ConsentStore {
           accountId,
           contact,
           live: write.profile.live,
-          expiresAt,
+          expiresAt: write.profile.expiresAt ?? expiresAt,
           activityAt,
           nowSeconds,
           consentKeys: write.profile.consentKeys ?? (record ? [`${record.next.channel}#${record.next.scope}`] : []),
@@ -304,59 +318,67 @@ export class ConsentStore {
     return (write.marker ? 1 : 0) + 1 + (write.record ? 1 : 0) + (write.profile ? 1 : 0);
   }
 
-  /** Records an inbound message that changed no consent (HELP, custom replies, chatter). */
+  /**
+   * Records an inbound message that changed no consent (HELP, custom replies, chatter). With a
+   * flagged revocation, the marker and its audit event go in one transaction. Otherwise no
+   * transaction is needed (a transactional write costs twice a plain one): the profile touch, when
+   * due, comes first (renewing it twice is harmless, so a failure after it leaves nothing half-done),
+   * then the marker as one conditional Put.
+   */
   async putInboundMarker(
     accountId: string,
     contact: string,
     marker: InboundMarker,
     expiresAt: number,
     flagged?: AuditEvent,
-    touch?: { profileLive: boolean; nowSeconds: number },
+    touch?: ProfileTouch,
   ): Promise<CommitResult> {
-    const profile = touch ? { live: touch.profileLive } : undefined;
     const nowSeconds = touch?.nowSeconds ?? 0;
     if (flagged) {
-      const result = await this.commit({ accountId, contact, event: flagged, marker, expiresAt, nowSeconds, activityAt: marker.receivedAt, profile });
+      const write = (live: boolean) =>
+        this.commit({ accountId, contact, event: flagged, marker, expiresAt, nowSeconds, activityAt: marker.receivedAt, ...(touch ? { profile: { live, expiresAt: touch.expiresAt } } : {}) });
+      const result = await write(touch?.live ?? true);
       // The profile appeared concurrently: write again, renewing it in place.
-      if (result === 'conflict' && profile) {
-        return this.commit({ accountId, contact, event: flagged, marker, expiresAt, nowSeconds, activityAt: marker.receivedAt, profile: { live: true } });
-      }
-      return result;
+      return result === 'conflict' && touch ? write(true) : result;
     }
+    if (touch) await this.touchProfile(accountId, contact, touch, marker.receivedAt);
     const markerKey = keys.inboundMarker(accountId, contact, marker.provider, marker.providerMessageId);
-    const write = async (profileLive: boolean | undefined): Promise<CommitResult> => {
-      const items: TransactItem[] = [
-        {
-          Put: {
-            TableName: this.tableName,
-            Item: {
-              ...markerKey,
-              type: 'inbound',
-              accountId,
-              contact,
-              marker,
-              ...expiryAttributes(markerKey, expiresAt, marker.receivedAt),
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-      ];
-      if (profileLive !== undefined) {
-        items.push(this.profileTouch({ accountId, contact, live: profileLive, expiresAt, activityAt: marker.receivedAt, nowSeconds }));
-      }
-      try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-        return 'committed';
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const reasons = error.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'duplicate';
-        if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'conflict';
-        throw error;
-      }
+    // Tells this write from another delivery's when the SDK retried a Put whose answer was lost.
+    const writeToken = randomUUID();
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...markerKey, type: 'inbound', accountId, contact, marker, writeToken, ...expiryAttributes(markerKey, expiresAt, marker.receivedAt) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return 'committed';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: markerKey, ProjectionExpression: 'writeToken', ConsistentRead: true }));
+      return Item?.writeToken === writeToken ? 'committed' : 'duplicate';
+    }
+  }
+
+  /**
+   * A profile touch on its own (not in a transaction, at half a transactional write's cost): created
+   * if absent, else renewed in place, `consentKeys` added. Writers touch it before their own items,
+   * so the profile covers them (and lists their consent records) whenever they exist; renewing it
+   * twice is harmless.
+   */
+  async touchProfile(accountId: string, contact: string, touch: ProfileTouch, activityAt: string, consentKeys?: string[]): Promise<void> {
+    const send = (live: boolean) => {
+      const item = this.profileTouch({ accountId, contact, live, expiresAt: touch.expiresAt, activityAt, nowSeconds: touch.nowSeconds, ...(consentKeys ? { consentKeys } : {}) });
+      return item.Put ? this.db.send(new PutCommand(item.Put)) : this.db.send(new UpdateCommand(item.Update as NonNullable<TransactItem['Update']>));
     };
-    const result = await write(profile?.live);
-    return result === 'conflict' ? write(true) : result;
+    try {
+      await send(touch.live);
+    } catch (error) {
+      // Created meanwhile (or by this Put, its answer lost and retried): renew it in place.
+      if (!touch.live && error instanceof ConditionalCheckFailedException) await send(true);
+      else throw error;
+    }
   }
 
   /**
@@ -424,13 +446,18 @@ export class ConsentStore {
       new GetCommand({
         TableName: this.tableName,
         Key: keys.profile(accountId, contact),
-        ProjectionExpression: 'expiresAt, retention',
+        ProjectionExpression: 'expiresAt, retention, consentKeys',
         ConsistentRead: true,
       }),
     );
     if (!Item || isExpired(Item.expiresAt as number | undefined, nowMs)) return { live: false };
     const override = Item.retention as RetentionOverride | undefined;
-    return { live: true, ...(override && Object.keys(override).length > 0 ? { override } : {}) };
+    return {
+      live: true,
+      ...(typeof Item.expiresAt === 'number' ? { expiresAt: Item.expiresAt } : {}),
+      ...(Item.consentKeys instanceof Set ? { consentKeys: Item.consentKeys as Set<string> } : {}),
+      ...(override && Object.keys(override).length > 0 ? { override } : {}),
+    };
   }
 
   async markReplySent(accountId: string, contact: string, provider: string, messageId: string, state: 'sent' | 'refused' = 'sent'): Promise<void> {

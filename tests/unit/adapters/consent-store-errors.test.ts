@@ -2,7 +2,7 @@ import {
   ProvisionedThroughputExceededException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -131,10 +131,12 @@ describe('consent writes when DynamoDB misbehaves', () => {
   it('propagates throttling so the caller answers 5xx and the provider retries; nothing half-written', async () => {
     dynamo.on(TransactWriteCommand).rejects(new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }));
     await expect(recordConsentChange(deps, input)).rejects.toBeInstanceOf(ProvisionedThroughputExceededException);
-    // One transaction carried the marker, event, state and the contact's new profile: a failure leaves none of them.
+    // The contact's new profile went first, on its own (it lists the record, which may not exist yet)…
+    expect(dynamo.commandCalls(PutCommand).map((call) => [call.args[0].input.Item?.type, call.args[0].input.Item?.consentKeys])).toEqual([['profile', new Set(['sms#line_1'])]]);
+    // …then one transaction carried the marker, event, state and summary: a failure leaves none of them.
     const [call] = dynamo.commandCalls(TransactWriteCommand);
     const transactItems = call?.args[0].input.TransactItems ?? [];
-    expect(transactItems.filter((item) => item.Put).map((item) => item.Put?.Item?.type)).toEqual(['inbound', 'event', 'consent', 'profile', 'consentSummary']);
+    expect(transactItems.filter((item) => item.Put).map((item) => item.Put?.Item?.type)).toEqual(['inbound', 'event', 'consent', 'consentSummary']);
     // …and the report counters in the same transaction (day, line, reason), so they cannot drift.
     expect(transactItems.filter((item) => item.Update).map((item) => String(item.Update?.Key?.pk).replace(/#\d+$/, ''))).toEqual([
       'A#acc_1#STATS#day',
