@@ -108,7 +108,10 @@ describe('log masking (the net under maskContact)', () => {
       lines.push(String(chunk));
       return true;
     };
-    // Warnings go to stderr, information to stdout.
+    // Warnings go to stderr, information to stdout. The level is pinned: a run of every project
+    // together inherits the integration setup's POWERTOOLS_LOG_LEVEL=SILENT.
+    const level = logger.getLevelName();
+    logger.setLogLevel('WARN');
     const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
     try {
@@ -116,6 +119,7 @@ describe('log masking (the net under maskContact)', () => {
     } finally {
       out.mockRestore();
       err.mockRestore();
+      logger.setLogLevel(level);
     }
     const line = lines.join('');
     expect(line).toContain('Rejected a message from +12***43');
