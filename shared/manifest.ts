@@ -218,8 +218,8 @@ export const FUNCTIONS = [
     description: 'Consent CSV import: records with evidence, in resumable chunks (what `optgate import` sends)',
     routes: ['POST /v1/imports'],
     triggers: [],
-    // Writes records in transactions, each checking the contact was not erased meanwhile; never deletes.
-    table: [...TABLE_READ, 'PutItem', 'UpdateItem', 'ConditionCheckItem'],
+    // Writes records with their audit events in transactions (Put / Update); reads tombstones; never deletes.
+    table: [...TABLE_READ, 'PutItem', 'UpdateItem'],
     sendsTo: [],
     calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     // A chunk answers with a checkpoint before the 30 s HTTP API limit; the CLI sends the rest.

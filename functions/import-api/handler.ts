@@ -2,7 +2,7 @@ import * as z from '../../shared/validation/zod.ts';
 import { AccountReader } from '../../shared/adapters/dynamodb/account-reader.ts';
 import { ConsentStore } from '../../shared/adapters/dynamodb/consent-store.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
-import { ErasureStore } from '../../shared/adapters/dynamodb/erasure-store.ts';
+import { ErasureReader } from '../../shared/adapters/dynamodb/erasure-reader.ts';
 import { ImportPaceStore } from '../../shared/adapters/dynamodb/import-pace-store.ts';
 import { LineReader } from '../../shared/adapters/dynamodb/line-reader.ts';
 import { StatsStore } from '../../shared/adapters/dynamodb/stats-store.ts';
@@ -30,7 +30,7 @@ const deps = {
   lineStore: new LineReader(db, config.tableName),
   consentStore: new ConsentStore(db, config.tableName, secrets),
   statsStore: new StatsStore(db, config.tableName),
-  erasureStore: new ErasureStore(db, config.tableName, secrets),
+  erasureStore: new ErasureReader(db, config.tableName, secrets),
   importPaceStore: new ImportPaceStore(db, config.tableName),
   consentEvents: new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName),
   realNowMs: () => Date.now(),

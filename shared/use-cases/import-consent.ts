@@ -18,6 +18,7 @@ import { consentStatIncrements, type StatIncrement } from '../domain/reports/con
 import { expiresAtFor } from '../domain/retention/expires-at.ts';
 import type { AuditEvent } from '../domain/consent/audit-event.ts';
 import { LineDirectory } from '../domain/accounts/line-directory.ts';
+import type { ErasureReader } from '../adapters/dynamodb/erasure-reader.ts';
 import { logger } from '../observability/logger.ts';
 
 /** One request carries at most this many rows; the CLI sends files in chunks below it. */
@@ -60,8 +61,10 @@ export interface ImportResult {
   complete: boolean;
 }
 
-export type ImportDeps = Pick<DataStores, 'consentStore' | 'erasureStore' | 'importPaceStore'> &
+export type ImportDeps = Pick<DataStores, 'consentStore' | 'importPaceStore'> &
   Pick<RecordConsentChangeDeps, 'statsStore' | 'consentEvents'> & {
+  /** Only the erasure key and tombstones (rows of erased contacts are checked, never erased here). */
+  erasureStore: ErasureReader;
   /** Only the account's settings (retention months, default statuses). */
   accountStore: AccountReader;
   /** Only the account's lines (the import resolves line references; it never opens credentials). */

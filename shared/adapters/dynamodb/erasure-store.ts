@@ -1,47 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { KindCounts } from '../../domain/retention/item-kind.ts';
 import { batchGetAll } from './batch-get-items.ts';
 import { ConsentSummaryStore, type TransactItem } from './consent-summary-store.ts';
+import { ErasureReader, type Tombstone } from './erasure-reader.ts';
 import { keys } from './table-keys.ts';
-import { SEALING_CONTEXT, type SecretBox } from '../../security/secret-box.ts';
+import { SEALING_CONTEXT } from '../../security/secret-box.ts';
+
+export type { Tombstone };
 
 /** Rounds for a start whose only obstacle is a consent summary written at the same moment. */
 const START_ROUNDS = 5;
 
-/**
- * What stays of an erased contact: its keyed hash, when it was erased and the receipt. While the
- * erasure runs, the item also holds the address (to find the partition again after a restart) and
- * the progress; both go when it completes.
- */
-export interface Tombstone {
-  contactHash: string;
-  erasedAt: string;
-  receiptId: string;
-  status: 'in_progress' | 'complete';
-  completedAt?: string;
-  deleted: KindCounts;
-  /** In progress only. */
-  contact?: string;
-  /** In progress only: items up to this sort key are already counted in `deleted`. */
-  countedThroughSk?: string;
-}
-
-export class ErasureStore {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly tableName: string,
-    /** The key is stored sealed: a copy of the table alone cannot turn tombstones back into addresses. */
-    private readonly secrets: SecretBox,
-  ) {}
-
-  /** The account's erasure key, if one was ever created (no key: nobody was ever erased). */
-  async getKey(accountId: string): Promise<Buffer | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.erasureKey(accountId), ConsistentRead: true }));
-    if (typeof Item?.key !== 'string') return undefined;
-    return Buffer.from(await this.secrets.open(Item.key, SEALING_CONTEXT.erasureKey(accountId)), 'base64');
-  }
+export class ErasureStore extends ErasureReader {
 
   /** Created on first need; a conditional put lets exactly one concurrent creator win, the others read its key. */
   async getOrCreateKey(accountId: string, now: Date): Promise<Buffer> {
@@ -69,24 +41,6 @@ export class ErasureStore {
       if (!winner) throw error;
       return winner;
     }
-  }
-
-  async getTombstone(accountId: string, contactHash: string): Promise<Tombstone | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.tombstone(accountId, contactHash), ConsistentRead: true }),
-    );
-    return Item ? toTombstone(Item) : undefined;
-  }
-
-  /** Tombstones of many contacts at once (imports check every row), by hash. */
-  async getTombstones(accountId: string, contactHashes: readonly string[]): Promise<Map<string, Tombstone>> {
-    const items = await batchGetAll(
-      this.db,
-      this.tableName,
-      contactHashes.map((hash) => keys.tombstone(accountId, hash)),
-      { consistentRead: true },
-    );
-    return new Map(items.map((item) => [String(item.contactHash), toTombstone(item)]));
   }
 
   /**
@@ -201,17 +155,4 @@ export class ErasureStore {
       throw error;
     }
   }
-}
-
-function toTombstone(item: Record<string, unknown>): Tombstone {
-  return {
-    contactHash: String(item.contactHash),
-    erasedAt: String(item.erasedAt),
-    receiptId: String(item.receiptId),
-    status: item.status === 'in_progress' ? 'in_progress' : 'complete',
-    ...(typeof item.completedAt === 'string' ? { completedAt: item.completedAt } : {}),
-    deleted: (item.deleted ?? {}) as KindCounts,
-    ...(typeof item.contact === 'string' ? { contact: item.contact } : {}),
-    ...(typeof item.countedThroughSk === 'string' ? { countedThroughSk: item.countedThroughSk } : {}),
-  };
 }
