@@ -28,7 +28,6 @@ import { createLambdaRuntime } from '../../infra/local/lambda-runtime.ts';
 import { startSqsEventSource } from '../../infra/local/sqs-event-source.ts';
 import { summaryFromItems, summaryItem } from '../../shared/adapters/dynamodb/consent-summary-store.ts';
 import { keys } from '../../shared/adapters/dynamodb/table-keys.ts';
-import { ENV } from '../../shared/config/service-config.ts';
 import { defaultAccountSettings } from '../../shared/domain/accounts/account-settings.ts';
 import type { Channel, MessageCategory } from '../../shared/domain/channels.ts';
 import { decideOutbound, type OutboundFacts } from '../../shared/domain/outbound/decide-outbound.ts';
@@ -40,6 +39,7 @@ import { startAwsProxy } from '../support/aws-proxy.ts';
 import { saveResult } from './bench-results.ts';
 import { itemKindOf, writeBreakdown, writeBreakdownTable, type WriteBreakdownRow } from './write-breakdown.ts';
 import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
+import { routeHandlersThroughProxies } from '../support/route-through-proxies.ts';
 import { SEALING_CONTEXT } from '../../shared/security/secret-box.ts';
 
 const { values: args } = parseArgs({
@@ -116,16 +116,7 @@ async function main() {
     const dynamoProxy = await startAwsProxy(stack.dynamoDbEndpoint, 'dynamodb', { measureCapacity: { keys: [TABLE.partitionKey, TABLE.sortKey], indexes: TABLE.indexes, classify: itemKindOf } });
     const sqsProxy = await startAwsProxy(stack.sqsEndpoint, 'sqs');
     // Handler modules load at their first invoke, after this: their SDK clients go through the proxies.
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoProxy.endpoint;
-    process.env.AWS_ENDPOINT_URL_SQS = sqsProxy.endpoint;
-    // The SQS client sends to a queue URL's own host: the URLs must name the proxy too.
-    const viaProxy = (url: string) => url.replace(stack.sqsEndpoint, sqsProxy.endpoint);
-    Object.assign(process.env, {
-      [ENV.outboundQueueUrl]: viaProxy(stack.queueUrls.outbound),
-      [ENV.dispatchQueueUrl]: viaProxy(stack.queueUrls.dispatch),
-      [ENV.suppressedQueueUrl]: viaProxy(stack.queueUrls.suppressed),
-      [ENV.outboundDlqUrl]: viaProxy(stack.queueUrls.outboundDlq),
-    });
+    const viaProxy = routeHandlersThroughProxies(stack, { dynamoDb: dynamoProxy.endpoint, sqs: sqsProxy.endpoint });
     const pollerSqs = new SQSClient({ region: stack.region, endpoint: sqsProxy.endpoint, credentials });
     const runtime = createLambdaRuntime();
     const gate = GATE;

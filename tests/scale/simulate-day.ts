@@ -22,7 +22,6 @@ import { startLocalStack, type LocalStack } from '../../infra/local/local-stack.
 import { startSqsEventSource } from '../../infra/local/sqs-event-source.ts';
 import { computeTwilioSignature } from '../../shared/adapters/twilio/twilio-signature.ts';
 import { expiryAttributes, keys } from '../../shared/adapters/dynamodb/table-keys.ts';
-import { ENV } from '../../shared/config/service-config.ts';
 import { FUNCTIONS, TABLE, type FunctionDefinition } from '../../shared/manifest.ts';
 import { mapConcurrent } from '../../shared/concurrency/map-concurrent.ts';
 import { startAwsProxy } from '../support/aws-proxy.ts';
@@ -30,6 +29,7 @@ import { freePort } from '../support/free-port.ts';
 import { CapacityLedger } from './capacity-ledger.ts';
 import { startCapacityProxy } from './capacity-proxy.ts';
 import { buildScalingModel, type SimulatedWorld } from './day-model.ts';
+import { routeHandlersThroughProxies } from '../support/route-through-proxies.ts';
 import { renderScalingSection, writeScalingSection } from './scaling-report.ts';
 
 const { values } = parseArgs({ options: { scale: { type: 'string', default: '0.0001' }, 'no-write': { type: 'boolean', default: false } } });
@@ -76,15 +76,7 @@ async function main() {
   const dynamoProxy = await startCapacityProxy({ target: stack.dynamoDbEndpoint, ledger, indexes: TABLE.indexes });
   const sqsProxy = await startAwsProxy(stack.sqsEndpoint, 'sqs');
   // Handler modules load at their first invoke, after this: their SDK clients go through the proxies.
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamoProxy.endpoint;
-  process.env.AWS_ENDPOINT_URL_SQS = sqsProxy.endpoint;
-  const viaProxy = (url: string) => url.replace(stack.sqsEndpoint, sqsProxy.endpoint);
-  Object.assign(process.env, {
-    [ENV.outboundQueueUrl]: viaProxy(stack.queueUrls.outbound),
-    [ENV.dispatchQueueUrl]: viaProxy(stack.queueUrls.dispatch),
-    [ENV.suppressedQueueUrl]: viaProxy(stack.queueUrls.suppressed),
-    [ENV.outboundDlqUrl]: viaProxy(stack.queueUrls.outboundDlq),
-  });
+  const viaProxy = routeHandlersThroughProxies(stack, { dynamoDb: dynamoProxy.endpoint, sqs: sqsProxy.endpoint });
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: stack.region, endpoint: dynamoProxy.endpoint, credentials }), {
     marshallOptions: { removeUndefinedValues: true },
   });
