@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client.ts';
 import { CHANNEL_NAMES, type AuditEvent, type Channel, type ContactConsent, type ContactProfile, type ErasureReceipt } from '../api/types.ts';
 import { downloadText } from '../components/download.ts';
+import { ChannelOptions } from '../components/channel-options.tsx';
 import { ErrorNotice, Loading, Notice } from '../components/notice.tsx';
 import { PageHeading } from '../components/page-heading.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
@@ -237,11 +238,7 @@ function SetConsentForm({ api, consent, onSaved }: { api: ApiClient; consent: Co
               setLine('');
             }}
           >
-            {channels.map((option) => (
-              <option key={option} value={option}>
-                {CHANNEL_NAMES[option]}
-              </option>
-            ))}
+            <ChannelOptions channels={channels} />
           </select>
         </div>
         <div class="field">

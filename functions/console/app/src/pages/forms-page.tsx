@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client.ts';
-import { CHANNEL_LIST, CHANNEL_NAMES, type Channel, type Line, type WebFormView } from '../api/types.ts';
+import { CHANNEL_NAMES, type Channel, type Line, type WebFormView } from '../api/types.ts';
 import { CopyButton } from '../components/copy-button.tsx';
+import { ChannelOptions } from '../components/channel-options.tsx';
 import { ErrorNotice, Loading, Notice } from '../components/notice.tsx';
 import { PageHeading } from '../components/page-heading.tsx';
 import { TableScroll } from '../components/table-scroll.tsx';
@@ -119,11 +120,7 @@ function FormEditor({ api, lines, form, onSaved }: { api: ApiClient; lines: Line
         <div class="field">
           <label for="form-channel">Channel</label>
           <select id="form-channel" value={draft.channel} onChange={(event) => update({ channel: event.currentTarget.value as Channel, line: '' })}>
-            {CHANNEL_LIST.map((channel) => (
-              <option key={channel} value={channel}>
-                {CHANNEL_NAMES[channel]}
-              </option>
-            ))}
+            <ChannelOptions />
           </select>
         </div>
         <div class="field">

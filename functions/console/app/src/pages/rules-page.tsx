@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client.ts';
-import { CHANNEL_LIST, CHANNEL_NAMES, type Channel, type KeywordRule, type KeywordTestResult, type Line, type StoredRule } from '../api/types.ts';
+import { CHANNEL_NAMES, type Channel, type KeywordRule, type KeywordTestResult, type Line, type StoredRule } from '../api/types.ts';
+import { ChannelOptions } from '../components/channel-options.tsx';
 import { ErrorNotice, Loading, Notice } from '../components/notice.tsx';
 import { PageHeading } from '../components/page-heading.tsx';
 import { TableScroll } from '../components/table-scroll.tsx';
@@ -200,11 +201,7 @@ function RuleEditor({
           <label for="rule-channel">Channel</label>
           <select id="rule-channel" value={draft.channel} onChange={(event) => update({ channel: event.currentTarget.value as Channel | '', lineId: '' })}>
             <option value="">Every channel</option>
-            {CHANNEL_LIST.map((channel) => (
-              <option key={channel} value={channel}>
-                {CHANNEL_NAMES[channel]}
-              </option>
-            ))}
+            <ChannelOptions />
           </select>
         </div>
         <div class="field">

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { ApiClient } from '../api/client.ts';
 import { CHANNEL_LIST, CHANNEL_NAMES, type AccountSettings, type Channel, type Line, type LineInput } from '../api/types.ts';
+import { ChannelOptions } from '../components/channel-options.tsx';
 import { ErrorNotice, Loading, Notice } from '../components/notice.tsx';
 import { PageHeading } from '../components/page-heading.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
@@ -311,11 +312,7 @@ function LinesSection({ api }: { api: ApiClient }) {
                 setProvider(PROVIDERS[next][0]?.value ?? '');
               }}
             >
-              {CHANNEL_LIST.map((option) => (
-                <option key={option} value={option}>
-                  {CHANNEL_NAMES[option]}
-                </option>
-              ))}
+              <ChannelOptions />
             </select>
           </div>
           <div class="field">
