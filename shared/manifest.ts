@@ -157,7 +157,8 @@ export const FUNCTIONS = [
     description: "A contact's consent: read and set it (publishes ConsentChanged), its audit trail",
     routes: ['GET /v1/contacts/{contact}/consent', 'PUT /v1/contacts/{contact}/consent', 'GET /v1/contacts/{contact}/events'],
     triggers: [],
-    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
+    // Consent changes put and update items, never delete them (the audit trail is append-only).
+    table: [...TABLE_READ, 'PutItem', 'UpdateItem'],
     sendsTo: [],
     calls: ['eventBridgePutEvents', 'serviceKeyRead'],
     timeoutSeconds: 10,
@@ -183,8 +184,8 @@ export const FUNCTIONS = [
     description: 'What a sender calls around each message: the pre-send consent check and signed unsubscribe links',
     routes: ['POST /v1/consent/check', 'POST /v1/unsubscribe-links'],
     triggers: [],
-    // Writes: an account's first unsubscribe key, and what the line and gate modules it shares hold (it never deletes a line).
-    table: [...TABLE_READ, ...TABLE_ITEM_WRITE],
+    // Writes: an account's first unsubscribe key, and the puts and updates of the gate module it shares (OutboundStore); no deletes.
+    table: [...TABLE_READ, 'PutItem', 'UpdateItem'],
     sendsTo: [],
     // Changes no consent: no event bus.
     calls: ['serviceKeyRead'],

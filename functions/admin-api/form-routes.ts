@@ -1,5 +1,5 @@
 import type { FormStore } from '../../shared/adapters/dynamodb/form-store.ts';
-import type { LineStore } from '../../shared/adapters/dynamodb/line-store.ts';
+import type { LineReader } from '../../shared/adapters/dynamodb/line-reader.ts';
 import { NotFoundError } from '../../shared/domain/errors.ts';
 import { webFormInputSchema } from '../../shared/domain/forms/web-form.ts';
 import { parseJsonBody, resourceIdParameter } from '../../shared/http/api-gateway-request.ts';
@@ -8,7 +8,7 @@ import { validateWebFormInput, webFormView } from '../../shared/use-cases/manage
 import type { AccountRoutes } from '../../shared/http/account-api.ts';
 
 /** Web opt-in forms: CRUD; every answer carries the hosted URL and the iframe embed code. */
-export function formRoutes(deps: { formStore: FormStore; lineStore: LineStore; publicBaseUrl: string }): AccountRoutes {
+export function formRoutes(deps: { formStore: FormStore; lineStore: LineReader; publicBaseUrl: string }): AccountRoutes {
   const view = (form: Parameters<typeof webFormView>[0]) => webFormView(form, deps.publicBaseUrl);
   const existing = async (accountId: string, formId: string) => {
     const form = await deps.formStore.getForm(accountId, formId);

@@ -1,7 +1,7 @@
 import { AccountStore } from '../../shared/adapters/dynamodb/account-store.ts';
 import { ConsentStore } from '../../shared/adapters/dynamodb/consent-store.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
-import { LineStore } from '../../shared/adapters/dynamodb/line-store.ts';
+import { LineRouter } from '../../shared/adapters/dynamodb/line-router.ts';
 import { StatsStore } from '../../shared/adapters/dynamodb/stats-store.ts';
 import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
@@ -24,7 +24,7 @@ const config = loadServiceConfig();
 const secrets = createSecretBox();
 const db = createDocumentClient();
 const accountStore = new AccountStore(db, config.tableName);
-const lineStore = new LineStore(db, config.tableName, secrets);
+const lineStore = new LineRouter(db, config.tableName, secrets);
 const consentStore = new ConsentStore(db, config.tableName, secrets);
 const statsStore = new StatsStore(db, config.tableName);
 const consentEvents = new EventBridgeConsentEventPublisher(createEventBridgeClient(), config.eventBusName);

@@ -1,6 +1,6 @@
 import { createEventBridgeClient, EventBridgeConsentEventPublisher } from '../../shared/adapters/eventbridge/consent-event-publisher.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
-import type { LineRoute } from '../../shared/adapters/dynamodb/line-store.ts';
+import type { LineRoute } from '../../shared/adapters/dynamodb/line-router.ts';
 import { createStores } from '../../shared/adapters/dynamodb/stores.ts';
 import { createFetchHttpClient } from '../../shared/adapters/http/http-client.ts';
 import { WhatsAppCloudApi, WhatsAppSendError } from '../../shared/adapters/whatsapp/whatsapp-cloud-api.ts';

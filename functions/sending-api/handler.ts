@@ -1,6 +1,6 @@
 import { AccountStore } from '../../shared/adapters/dynamodb/account-store.ts';
 import { createDocumentClient } from '../../shared/adapters/dynamodb/document-client.ts';
-import { LineStore } from '../../shared/adapters/dynamodb/line-store.ts';
+import { LineRouter } from '../../shared/adapters/dynamodb/line-router.ts';
 import { OutboundStore } from '../../shared/adapters/dynamodb/outbound-store.ts';
 import { UnsubscribeKeyStore } from '../../shared/adapters/dynamodb/unsubscribe-key-store.ts';
 import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
@@ -21,7 +21,7 @@ const config = loadServiceConfig();
 const secrets = createSecretBox();
 const db = createDocumentClient();
 const accountStore = new AccountStore(db, config.tableName);
-const lineStore = new LineStore(db, config.tableName, secrets);
+const lineStore = new LineRouter(db, config.tableName, secrets);
 const unsubscribeKeyStore = new UnsubscribeKeyStore(db, config.tableName, secrets);
 // The gate's reader, with its per-container cache of settings and lines.
 const outboundStore = new OutboundStore(db, config.tableName, { cacheTtlMs: cacheTtlMs(), secrets });

@@ -1,4 +1,4 @@
-import type { LineStore } from '../adapters/dynamodb/line-store.ts';
+import type { LineRouter } from '../adapters/dynamodb/line-router.ts';
 import { normalizeLineAddress, type Line } from '../domain/accounts/line.ts';
 import type { Channel } from '../domain/channels.ts';
 
@@ -8,7 +8,7 @@ import type { Channel } from '../domain/channels.ts';
  * numbers, not our ids. Another account's line
  * is not found, exactly like one that does not exist.
  */
-export async function findAccountLine(lineStore: Pick<LineStore, 'getLine' | 'findRoute' | 'findEmailRoute'>, accountId: string, channel: Channel, reference: string): Promise<Line | undefined> {
+export async function findAccountLine(lineStore: Pick<LineRouter, 'getLine' | 'findRoute' | 'findEmailRoute'>, accountId: string, channel: Channel, reference: string): Promise<Line | undefined> {
   const byId = await lineStore.getLine(accountId, reference);
   if (byId) return byId;
   let address: string;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
 import type { ConsentStore, HeldReply, InboundMarker } from '../adapters/dynamodb/consent-store.ts';
-import type { LineRoute } from '../adapters/dynamodb/line-store.ts';
+import type { LineRoute } from '../adapters/dynamodb/line-router.ts';
 import type { RuleStore } from '../adapters/dynamodb/rule-store.ts';
 import { CHANNEL_SCOPE, type Channel, type ConsentStatus } from '../domain/channels.ts';
 import type { AuditEvent } from '../domain/consent/audit-event.ts';

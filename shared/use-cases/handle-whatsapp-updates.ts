@@ -1,5 +1,5 @@
 import type { HeldReply } from '../adapters/dynamodb/consent-store.ts';
-import type { LineRoute } from '../adapters/dynamodb/line-store.ts';
+import type { LineRoute } from '../adapters/dynamodb/line-router.ts';
 import type { WhatsAppUpdate } from '../adapters/whatsapp/whatsapp-webhook.ts';
 import { AppError } from '../domain/errors.ts';
 import { handleInboundMessage, sendAsyncReply, type InboundDeps } from './handle-inbound-message.ts';

@@ -1,4 +1,4 @@
-import type { LineStore } from '../adapters/dynamodb/line-store.ts';
+import type { LineReader } from '../adapters/dynamodb/line-reader.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { embedCode, formPageUrl, type WebForm, type WebFormInput } from '../domain/forms/web-form.ts';
 
@@ -15,7 +15,7 @@ export function webFormView(form: WebForm, publicBaseUrl: string): WebFormView {
 }
 
 /** A form may name a line only of the same account and channel; double opt-in needs an email line to send from. */
-export async function validateWebFormInput(deps: { lineStore: LineStore }, accountId: string, input: WebFormInput): Promise<void> {
+export async function validateWebFormInput(deps: { lineStore: LineReader }, accountId: string, input: WebFormInput): Promise<void> {
   if (input.doubleOptIn && input.channel !== 'email') throw new ValidationError('doubleOptIn is for email forms only');
   if (input.defaultCountry && input.channel === 'email') throw new ValidationError('defaultCountry is for phone numbers (sms, whatsapp)');
   if (input.line === undefined) {

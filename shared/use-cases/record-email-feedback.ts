@@ -1,6 +1,6 @@
 import { monotonicFactory } from 'ulid';
 import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
-import type { LineRoute } from '../adapters/dynamodb/line-store.ts';
+import type { LineRoute } from '../adapters/dynamodb/line-router.ts';
 import { CHANNEL_SCOPE } from '../domain/channels.ts';
 import type { AuditEvent } from '../domain/consent/audit-event.ts';
 import type { ConsentEvidence } from '../domain/consent/consent-record.ts';

@@ -1,5 +1,5 @@
 import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
-import type { LineRoute } from '../adapters/dynamodb/line-store.ts';
+import type { LineRoute } from '../adapters/dynamodb/line-router.ts';
 import type { Channel, ConsentCategory, ConsentStatus } from '../domain/channels.ts';
 import type { ConsentEffect } from '../domain/consent/apply-consent-event.ts';
 import type { ConsentEvidence } from '../domain/consent/consent-record.ts';

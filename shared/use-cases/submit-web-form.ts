@@ -3,7 +3,7 @@ import * as z from '../validation/zod.ts';
 import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
 import type { FormStore } from '../adapters/dynamodb/form-store.ts';
 import type { FormTokenKeyStore } from '../adapters/dynamodb/form-token-key-store.ts';
-import type { LineStore } from '../adapters/dynamodb/line-store.ts';
+import type { LineReader } from '../adapters/dynamodb/line-reader.ts';
 import type { DynamoRateLimiter, RateLimit } from '../adapters/dynamodb/rate-limiter.ts';
 import type { MailSender } from '../adapters/ses/ses-mail-sender.ts';
 import { attributionWindowHoursOf } from '../domain/accounts/account-settings.ts';
@@ -27,7 +27,7 @@ export const CONFIRMATION_TTL_SECONDS = 48 * 3600;
 
 export interface WebFormDeps extends RecordConsentChangeDeps {
   accountStore: AccountStore;
-  lineStore: LineStore;
+  lineStore: LineReader;
   formStore: FormStore;
   rateLimiter: DynamoRateLimiter;
   formTokenKeys: FormTokenKeyStore;

@@ -1,6 +1,6 @@
 import * as z from '../validation/zod.ts';
 import type { AccountStore } from '../adapters/dynamodb/account-store.ts';
-import type { LineStore } from '../adapters/dynamodb/line-store.ts';
+import type { LineReader } from '../adapters/dynamodb/line-reader.ts';
 import type { RuleStore } from '../adapters/dynamodb/rule-store.ts';
 import type { Channel, ConsentStatus } from '../domain/channels.ts';
 import { ValidationError } from '../domain/errors.ts';
@@ -43,7 +43,7 @@ export interface KeywordTestResult {
 
 export interface KeywordTestDeps {
   accountStore: AccountStore;
-  lineStore: LineStore;
+  lineStore: LineReader;
   ruleStore: RuleStore;
 }
 

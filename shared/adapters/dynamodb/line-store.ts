@@ -1,29 +1,13 @@
-import { createHash } from 'node:crypto';
-import {
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { ulid } from 'ulid';
 import type { Channel } from '../../domain/channels.ts';
 import type { Line, Provider } from '../../domain/accounts/line.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import { keys } from './table-keys.ts';
-import { LineReader, toLine } from './line-reader.ts';
-import { SEALING_CONTEXT, type SecretBox } from '../../security/secret-box.ts';
-
-/** What inbound traffic needs to find its account and verify its signature, in one GetItem. */
-export interface LineRoute {
-  accountId: string;
-  lineId: string;
-  channel: Channel;
-  address: string;
-  provider: Provider;
-  brandName?: string;
-  credentials: Record<string, string>;
-}
+import { toLine } from './line-reader.ts';
+import { LineRouter, sha256Hex } from './line-router.ts';
+import { SEALING_CONTEXT } from '../../security/secret-box.ts';
 
 export interface NewLine {
   channel: Channel;
@@ -35,17 +19,11 @@ export interface NewLine {
   credentials?: Record<string, string>;
 }
 
-/** Lines with their writes and the inbound routing; the admin API's reads are LineReader's. */
-export class LineStore extends LineReader {
-  constructor(
-    db: DynamoDBDocumentClient,
-    tableName: string,
-    /** Credentials are stored sealed under the service key, bound to their line. */
-    private readonly secrets: SecretBox,
-  ) {
-    super(db, tableName);
-  }
-
+/**
+ * Lines with their writes (the admin API's): registering a line and deleting it. The reads are
+ * LineReader's and the inbound routing LineRouter's, so functions that only route carry no delete.
+ */
+export class LineStore extends LineRouter {
   /**
    * The line item and its route item(s) are written together; the route's condition makes an
    * address belong to one account only (a second registration is a 409, not a silent takeover).
@@ -146,52 +124,4 @@ export class LineStore extends LineReader {
       }),
     );
   }
-
-  /**
-   * Meta's verification handshake: true when some WhatsApp Cloud API line was registered with this
-   * verify token. A Query on the token's own partition, never a scan.
-   */
-  async isWhatsAppVerifyToken(verifyToken: string): Promise<boolean> {
-    const { Items } = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.whatsappVerifyTokenPartition(sha256Hex(verifyToken)) },
-        Limit: 1,
-      }),
-    );
-    return (Items?.length ?? 0) > 0;
-  }
-
-  /** The email line of an address: the line registered for that exact address, else the one for its domain. */
-  async findEmailRoute(address: string): Promise<LineRoute | undefined> {
-    const normalized = address.trim().toLowerCase();
-    const at = normalized.lastIndexOf('@');
-    if (at <= 0 || at === normalized.length - 1) return undefined;
-    return (await this.findRoute('email', normalized)) ?? (await this.findRoute('email', normalized.slice(at + 1)));
-  }
-
-  /** Inbound routing: the line a provider posted to, with its credentials. */
-  async findRoute(channel: Channel, address: string): Promise<LineRoute | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.route(channel, address) }));
-    if (!Item) return undefined;
-    const accountId = String(Item.accountId);
-    const lineId = String(Item.lineId);
-    return {
-      accountId,
-      lineId,
-      channel: Item.channel as Channel,
-      address: String(Item.address),
-      provider: Item.provider as Provider,
-      brandName: typeof Item.brandName === 'string' ? Item.brandName : undefined,
-      credentials:
-        Item.credentials === undefined
-          ? {}
-          : (JSON.parse(await this.secrets.open(String(Item.credentials), SEALING_CONTEXT.lineCredentials(accountId, lineId))) as Record<string, string>),
-    };
-  }
-}
-
-function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
 }

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AccountStore } from './account-store.ts';
 import { ConsentStore } from './consent-store.ts';
-import { LineStore } from './line-store.ts';
+import { LineRouter } from './line-router.ts';
 import { RuleStore } from './rule-store.ts';
 import { UnsubscribeKeyStore } from './unsubscribe-key-store.ts';
 import { StatsStore } from './stats-store.ts';
@@ -9,7 +9,8 @@ import type { SecretBox } from '../../security/secret-box.ts';
 
 export interface Stores {
   accountStore: AccountStore;
-  lineStore: LineStore;
+  /** Routing and reads only: registering and deleting lines is the admin API's (LineStore). */
+  lineStore: LineRouter;
   ruleStore: RuleStore;
   consentStore: ConsentStore;
   unsubscribeKeyStore: UnsubscribeKeyStore;
@@ -23,7 +24,7 @@ export interface Stores {
 export function createStores(db: DynamoDBDocumentClient, tableName: string, secrets: SecretBox): Stores {
   return {
     accountStore: new AccountStore(db, tableName),
-    lineStore: new LineStore(db, tableName, secrets),
+    lineStore: new LineRouter(db, tableName, secrets),
     ruleStore: new RuleStore(db, tableName),
     consentStore: new ConsentStore(db, tableName, secrets),
     unsubscribeKeyStore: new UnsubscribeKeyStore(db, tableName, secrets),

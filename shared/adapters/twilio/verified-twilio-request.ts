@@ -1,4 +1,4 @@
-import type { LineRoute, LineStore } from '../dynamodb/line-store.ts';
+import type { LineRoute, LineRouter } from '../dynamodb/line-router.ts';
 import { normalizeLineAddress } from '../../domain/accounts/line.ts';
 import { maskContact } from '../../domain/contact-address.ts';
 import { InvalidSignatureError, MalformedRequestError, NotFoundError, UnsupportedMediaTypeError, ValidationError } from '../../domain/errors.ts';
@@ -22,7 +22,7 @@ export interface VerifiedTwilioRequest {
  */
 export async function verifiedTwilioRequest(
   event: HttpEvent,
-  deps: { lineStore: Pick<LineStore, 'findRoute'>; publicBaseUrl: string },
+  deps: { lineStore: Pick<LineRouter, 'findRoute'>; publicBaseUrl: string },
   lineParam: 'To' | 'From',
 ): Promise<VerifiedTwilioRequest> {
   if (mediaType(event) !== 'application/x-www-form-urlencoded') throw new UnsupportedMediaTypeError('application/x-www-form-urlencoded');

@@ -134,9 +134,11 @@ describe('manifest permissions against the code', () => {
     expect([...used('forms').actions]).toEqual(expect.arrayContaining(['ses:SendEmail', 'events:PutEvents', 'secretsmanager:GetSecretValue']));
   });
 
-  it('keeps the account APIs apart by what they may do: reports only read, the import never deletes, only consent and import publish', () => {
+  it('keeps the account APIs apart by what they may do: reports only read, only admin and data delete, only consent and import publish', () => {
     expect([...used('reports-api').actions].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query']);
-    expect([...used('import-api').actions]).not.toContain('dynamodb:DeleteItem');
+    // Deleting is a line's removal (admin-api) and erasure (data-api); setting consent, sending checks and imports never delete.
+    const deleters = ['admin-api', 'consent-api', 'sending-api', 'reports-api', 'data-api', 'import-api'].filter((name) => used(name).actions.has('dynamodb:DeleteItem'));
+    expect(deleters).toEqual(['admin-api', 'data-api']);
     expect([...used('import-api').actions]).not.toContain('dynamodb:BatchWriteItem');
     const publishers = ['admin-api', 'consent-api', 'sending-api', 'reports-api', 'data-api', 'import-api'].filter((name) => used(name).actions.has('events:PutEvents'));
     expect(publishers).toEqual(['consent-api', 'import-api']);
