@@ -30,6 +30,8 @@ type ExportedItem = Record<string, unknown>;
 
 /** Lambda responses are capped at 6 MB; a page stops well before. */
 const MAX_PAGE_BYTES = 4 * 1024 * 1024;
+// The reply lease (who is sending an inbound message's reply, until when) is coordination between deliveries, not data about the person.
+const INTERNAL_MARKER_FIELDS = new Set(['replyLeaseUntil', 'replyHolder']);
 const INTERNAL_ATTRIBUTES = new Set(['pk', 'sk', 'type', 'accountId', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk', 'activityAt', 'consentKeys', 'writeToken']);
 
 export async function exportContact(
@@ -112,7 +114,7 @@ function exportedItem(item: Record<string, unknown>): ExportedItem {
   for (const [name, value] of Object.entries(item)) {
     if (INTERNAL_ATTRIBUTES.has(name)) continue;
     if ((name === 'event' || name === 'marker') && value && typeof value === 'object' && !Array.isArray(value)) {
-      Object.assign(exported, value);
+      for (const [field, nested] of Object.entries(value)) if (!INTERNAL_MARKER_FIELDS.has(field)) exported[field] = nested;
     } else if (name === 'expiresAt' && typeof value === 'number') {
       exported.expiresAt = new Date(value * 1000).toISOString();
     } else {

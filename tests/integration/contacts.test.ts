@@ -157,6 +157,10 @@ describe('subject access export', () => {
     ]);
     expect(document.events[0]?.evidence).toMatchObject({ form: 'signup', ip: '198.51.100.7' });
     expect(document.inboundMessages).toEqual([expect.objectContaining({ provider: 'aws', replyState: expect.any(String) })]);
+    // The reply lease coordinates deliveries; it is not data about the person.
+    expect(Object.keys(document.inboundMessages[0] ?? {})).toEqual(expect.arrayContaining(['provider', 'providerMessageId', 'receivedAt', 'reply', 'replyState']));
+    expect(document.inboundMessages[0]).not.toHaveProperty('replyLeaseUntil');
+    expect(document.inboundMessages[0]).not.toHaveProperty('replyHolder');
     expect(document.messages).toEqual([]);
     expect(document.nextCursor).toBeUndefined();
     // No storage internals leak into the document.
