@@ -41,6 +41,7 @@ import { itemKindOf, writeBreakdown, writeBreakdownTable, type WriteBreakdownRow
 import { createSecretBox } from '../../shared/adapters/secrets/service-key-source.ts';
 import { routeHandlersThroughProxies } from '../support/route-through-proxies.ts';
 import { SEALING_CONTEXT } from '../../shared/security/secret-box.ts';
+import { stackApi } from '../support/stack-api.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -219,15 +220,7 @@ interface World {
 
 /** An account with two SMS lines, a WhatsApp line and an email domain; M contacts with a realistic consent mix. */
 async function seed_(stack: Awaited<ReturnType<typeof startLocalStack>>, db: DynamoDBDocumentClient): Promise<World> {
-  const call = async <T>(method: string, path: string, key: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${stack.baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    return (await response.json()) as T;
-  };
+  const call = stackApi(stack.baseUrl);
   const { accountId, apiKey } = await call<{ accountId: string; apiKey: string }>('POST', '/v1/accounts', stack.adminApiKey, { name: 'Bench' });
   const line = (body: Record<string, unknown>) => call<{ lineId: string; address: string }>('POST', '/v1/lines', apiKey, body);
   const smsA = await line({ channel: 'sms', provider: 'aws', address: '+12025550100' });

@@ -11,6 +11,7 @@ import { startLocalStack } from '../../infra/local/local-stack.ts';
 import { generateConsentCsv } from '../support/consent-csv-fixture.ts';
 import { freePort } from '../support/free-port.ts';
 import { machineLine, writeSection } from './benchmarks-file.ts';
+import { stackApi } from '../support/stack-api.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 1000);
@@ -49,15 +50,8 @@ const stack = await startLocalStack({
 });
 const dir = mkdtempSync(join(tmpdir(), 'optgate-bench-import-'));
 try {
-  const post = async (path: string, key: string, body: unknown) => {
-    const response = await fetch(`${stack.baseUrl}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-    return response.json() as Promise<Record<string, string>>;
-  };
+  const call = stackApi(stack.baseUrl);
+  const post = (path: string, key: string, body: unknown) => call<Record<string, string>>('POST', path, key, body);
   const { apiKey = '' } = await post('/v1/accounts', stack.adminApiKey, { name: 'Bench' });
   const { lineId = '' } = await post('/v1/lines', apiKey, { channel: 'sms', provider: 'aws', address: '+12025550100' });
   const generated = generateConsentCsv({ rows: ROWS, lineId, badEvery: BAD_EVERY });

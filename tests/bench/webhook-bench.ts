@@ -19,6 +19,7 @@ import { freePort } from '../support/free-port.ts';
 import { machineLine, writeSection } from './benchmarks-file.ts';
 import { billedWriteUnits, saveResult, WEBHOOK_KINDS as KINDS } from './bench-results.ts';
 import { itemKindOf, writeBreakdown, writeBreakdownTable, type WriteBreakdownRow } from './write-breakdown.ts';
+import { stackApi } from '../support/stack-api.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -72,11 +73,7 @@ async function main() {
     },
   });
   try {
-    const call = async <T>(method: string, path: string, key: string, body?: unknown): Promise<T> => {
-      const response = await fetch(`${stack.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-      return (await response.json()) as T;
-    };
+    const call = stackApi(stack.baseUrl);
     const { apiKey } = await call<{ apiKey: string }>('POST', '/v1/accounts', stack.adminApiKey, { name: 'Webhook bench' });
     const twilioLine = await call<{ address: string }>('POST', '/v1/lines', apiKey, { channel: 'sms', provider: 'twilio', address: '+12025550100', credentials: { authToken: TOKEN } });
     const phoneNumberId = '106540352242922';

@@ -31,6 +31,7 @@ import { startCapacityProxy } from './capacity-proxy.ts';
 import { buildScalingModel, type SimulatedWorld } from './day-model.ts';
 import { routeHandlersThroughProxies } from '../support/route-through-proxies.ts';
 import { renderScalingSection, writeScalingSection } from './scaling-report.ts';
+import { stackApi } from '../support/stack-api.ts';
 
 const { values } = parseArgs({ options: { scale: { type: 'string', default: '0.0001' }, 'no-write': { type: 'boolean', default: false } } });
 const SCALE = Number(values.scale);
@@ -132,16 +133,6 @@ interface World {
   contactsOnBigLine: string[];
 }
 
-async function call<T>(stack: LocalStack, method: string, path: string, key: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${stack.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
 function phone(prefix: string, index: number): string {
   return `+1${prefix}${String(index).padStart(7, '0')}`;
 }
@@ -156,9 +147,9 @@ function pick<T>(items: readonly T[]): T {
  */
 async function setUp(stack: LocalStack, ledger: CapacityLedger, dir: string): Promise<World> {
   ledger.begin('setup');
-  const { accountId, apiKey } = await call<{ accountId: string; apiKey: string }>(stack, 'POST', '/v1/accounts', stack.adminApiKey, { name: 'Large sender' });
+  const { accountId, apiKey } = await stackApi(stack.baseUrl)<{ accountId: string; apiKey: string }>('POST', '/v1/accounts', stack.adminApiKey, { name: 'Large sender' });
   const line = (address: string) =>
-    call<{ lineId: string; address: string }>(stack, 'POST', '/v1/lines', apiKey, { channel: 'sms', provider: 'twilio', address, credentials: { authToken: AUTH_TOKEN } });
+    stackApi(stack.baseUrl)<{ lineId: string; address: string }>('POST', '/v1/lines', apiKey, { channel: 'sms', provider: 'twilio', address, credentials: { authToken: AUTH_TOKEN } });
   const bigLine = await line('+12025550100');
   const others = [];
   for (let index = 0; index < OTHER_LINES; index += 1) others.push(await line(`+1202555011${index}`));
